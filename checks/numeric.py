@@ -1,0 +1,264 @@
+"""The numeric second opinion: the automatic derivatives, lambdified, against a claim in NumPy.
+
+The automatic side is the differentiated loss with a concrete activation put in
+for f, lambdified (with common-subexpression elimination) and evaluated over
+many random draws at once. The hand side is the claim's own formula evaluated
+on a NumPy view of the network: z and a from a layer-by-layer forward pass
+written here, independently of the symbolic path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from derive.activations import CONCRETE, Activation
+from derive.autodiff import Derivatives
+from derive.backprop import Claim, entries, entry_label
+from derive.errors import ClaimError
+from derive.network import Network
+from derive.views import Lazy, automatic
+
+__all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "draw"]
+
+# Named defaults: how many draws, which seed, what relative error passes (float64).
+DEFAULTS = {"draws": 64, "seed": 0, "rtol": 1e-9}
+LAMBDA_RANGE = (0.1, 1.0)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Random values of every symbol, one column per draw: ``W[l]`` is (s_{l+1}, s_l, draws)."""
+
+    W: dict
+    b: dict
+    x: dict  # sample k (None: the sample (x, y)) -> (s_1, draws)
+    y: dict
+    lam: np.ndarray
+    count: int
+    seed: int
+
+
+def draw(net: Network, count: int, seed: int) -> Draws:
+    """``count`` random draws: W ~ N(0, 1/s_l), b, x ~ N(0, 1), y ~ U(0, 1), λ ~ U(0.1, 1) unless fixed."""
+    rng = np.random.default_rng(seed)
+    W = {l: rng.standard_normal((net.s(l + 1), net.s(l), count)) / np.sqrt(net.s(l)) for l in range(1, net.n_l)}
+    b = {l: rng.standard_normal((net.s(l + 1), count)) for l in range(1, net.n_l)}
+    keys = (None, *net.samples)
+    x = {k: rng.standard_normal((net.s(1), count)) for k in keys}
+    y = {k: rng.uniform(0.0, 1.0, (net.s(net.n_l), count)) for k in keys}
+    lam = rng.uniform(*LAMBDA_RANGE, count) if net.lam is None else np.full(count, float(net.lam))
+    return Draws(W, b, x, y, lam, count, seed)
+
+
+class OneBased:
+    """A NumPy array indexed like the seed (1-based units); the last axis is the draw."""
+
+    def __init__(self, name: str, array: np.ndarray):
+        self.name, self.array = name, array
+
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        if len(key) != self.array.ndim - 1 or any(not 1 <= k <= n for k, n in zip(key, self.array.shape)):
+            raise ClaimError(f"{self.name}_{{{','.join(map(str, key))}}} does not exist in this network")
+        return self.array[tuple(k - 1 for k in key)]
+
+
+@dataclass(frozen=True)
+class Worst:
+    entry: str
+    draw: int
+    activation: str
+    automatic: float
+    hand: float
+
+
+@dataclass(frozen=True)
+class NumericResult:
+    status: str  # "passed" or "failed"
+    max_abs_error: float
+    max_rel_error: float
+    worst: Worst | None
+    draws: int
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+class Evaluator:
+    """Everything numeric for one network, one activation and one set of draws, made once."""
+
+    def __init__(self, d: Derivatives, act: Activation, draws: Draws):
+        self.d, self.act, self.draws, self.net = d, act, draws, d.net
+
+    def prepare(self) -> None:
+        """Lambdify both automatic functions now (so that this cost can be timed on its own)."""
+        self._sample_fn, self._full_fn
+
+    @cached_property
+    def _sample_fn(self):
+        net, d = self.net, self.d
+        cuts = {l: {zeta: d.sample.z[l][i] for i, zeta in net.zeta(l).items()} for l in d.delta}
+        keys = [("delta", l, i, None) for l in d.delta for i in d.delta[l]]
+        keys += [("dW", l, *ij) for l in d.dW_sample for ij in d.dW_sample[l]]
+        keys += [("db", l, i, None) for l in d.db_sample for i in d.db_sample[l]]
+        exprs = [d.delta[l][i].xreplace(cuts[l]) if k == "delta" else
+                 (d.dW_sample[l][i, j] if k == "dW" else d.db_sample[l][i]) for k, l, i, j in keys]
+        args = [*net.parameters, *net.x().values(), *net.y().values(), net.lam_symbol]
+        return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
+
+    def _columns(self, args: list, sample) -> np.ndarray:
+        net, dr = self.net, self.draws
+        values = {}
+        for l in range(1, net.n_l):
+            values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
+            values.update({s: dr.b[l][i - 1] for i, s in net.b[l].items()})
+        for k in (None, *net.samples):
+            values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
+            values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
+        if sample is not None:  # the sample function read at sample k
+            values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
+            values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
+        values[net.lam_symbol] = dr.lam
+        return np.array([np.broadcast_to(values.get(a, 0.0), (dr.count,)) for a in args], dtype=float)
+
+    def sample_values(self, sample=None) -> dict:
+        """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (kind, l, i, j)."""
+        keys, args, fn = self._sample_fn
+        return dict(zip(keys, fn(self._columns(args, sample))))
+
+    @cached_property
+    def _full_fn(self):
+        net, d = self.net, self.d
+        keys = [("dW", l, *ij) for l in d.dW for ij in d.dW[l]] + [("db", l, i, None) for l in d.db for i in d.db[l]]
+        exprs = [d.dW[l][i, j] if k == "dW" else d.db[l][i] for k, l, i, j in keys]
+        args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
+                net.lam_symbol]
+        return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
+
+    @cached_property
+    def full_values(self) -> dict:
+        """Automatic gradients of J(W,b), keyed (kind, l, i, j)."""
+        keys, args, fn = self._full_fn
+        return dict(zip(keys, fn(self._columns(args, None))))
+
+    @cached_property
+    def view(self) -> "NumericView":
+        return NumericView(self)
+
+    def automatic(self, lhs: str, l: int, i: int, j) -> np.ndarray:
+        kind = {"delta_output": "delta", "delta_hidden": "delta", "grad_W_sample": "dW", "grad_b_sample": "db"}
+        if lhs in kind:
+            return self.uncut[(kind[lhs], l, i, j)]
+        return self.full_values[("dW" if lhs == "grad_W" else "db", l, i, j)]
+
+    @cached_property
+    def uncut(self) -> dict:
+        """Automatic values at the sample (x, y)."""
+        return self.sample_values(None)
+
+
+class NumericView:
+    """The network as NumPy arrays over draws, for a claim's formula (see derive.backprop)."""
+
+    def __init__(self, ev: Evaluator):
+        net, dr, act = ev.net, ev.draws, ev.act
+        self.n_l, self.m, self.lam, self.s, self.units, self.samples = net.n_l, net.m, dr.lam, net.s, net.units, net.samples
+        self.W = {l: OneBased(f"W^{l}", w) for l, w in dr.W.items()}
+        self.b = {l: OneBased(f"b^{l}", v) for l, v in dr.b.items()}
+        self.x, self.y = OneBased("x", dr.x[None]), OneBased("y", dr.y[None])
+        self.f = act.np_f
+        self.fprime = lambda t: act.np_fprime_of_a(act.np_f(t), t)
+        a, z = {1: dr.x[None]}, {}
+        for l in range(1, net.n_l):  # z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}), all draws at once
+            z[l + 1] = np.einsum("ijd,jd->id", dr.W[l], a[l]) + dr.b[l]
+            a[l + 1] = act.np_f(z[l + 1])
+        self.z = {l: OneBased(f"z^{l}", v) for l, v in z.items()}
+        self.a = {l: OneBased(f"a^{l}", v) for l, v in a.items()}
+        self.delta = Lazy(lambda l: _grad_view(ev.uncut, "delta", l, f"δ^{l}"))
+        self.dJ_dW = Lazy(lambda k: _SampleGrad(ev, k, "dW"))
+        self.dJ_db = Lazy(lambda k: _SampleGrad(ev, k, "db"))
+
+
+class _GradView:
+    def __init__(self, values: dict, kind: str, l: int, name: str):
+        self.values, self.kind, self.l, self.name = values, kind, l, name
+
+    def __getitem__(self, key):
+        i, j = key if isinstance(key, tuple) else (key, None)
+        try:
+            return self.values[(self.kind, self.l, i, j)]
+        except KeyError:
+            raise ClaimError(f"{self.name}_{{{key}}} does not exist in this network") from None
+
+
+def _grad_view(values, kind, l, name):
+    if not any(k[0] == kind and k[1] == l for k in values):
+        raise ClaimError(f"{name} does not exist in this network")
+    return _GradView(values, kind, l, name)
+
+
+class _SampleGrad:
+    def __init__(self, ev: Evaluator, k: int, kind: str):
+        if k not in ev.net.samples:
+            raise ClaimError(f"sample {k} does not exist (m = {ev.net.m})")
+        self.values, self.kind = ev.sample_values(k), kind
+
+    def __getitem__(self, l):
+        return _grad_view(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
+
+
+def _instantiate(net: Network, act: Activation, exprs: list) -> list:
+    """``exprs`` with the activation put in for f and its true derivative for f'."""
+    eng, xp = net.eng, net.eng.xp
+    t = xp.Symbol("t")
+    ft = act.f_of(t, xp)
+    dft = ft.diff(t)
+    done = {}
+    calls = set().union(*(eng.calls(e) for e in exprs)) if exprs else set()
+    for c in sorted(calls, key=lambda c: len(eng.calls(c.args[0]))):
+        arg = c.args[0].xreplace(done) if done else c.args[0]
+        done[c] = (ft if eng.head(c) == "f" else dft).xreplace({t: arg})
+    return [e.xreplace(done) for e in exprs]
+
+
+def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAULTS["rtol"]) -> NumericResult:
+    """Compare ``claim`` with the automatic derivative over every draw, for each evaluator's activation."""
+    worst, max_abs, max_rel = None, 0.0, 0.0
+    for ev in evaluators:
+        for l, i, j in entries(claim.lhs, ev.net.sizes):
+            auto = ev.automatic(claim.lhs, l, i, j)
+            try:
+                hand = np.broadcast_to(np.asarray(claim.formula(ev.view, l, i, j), dtype=float), auto.shape)
+            except ClaimError:
+                raise
+            except Exception as exc:
+                raise ClaimError(f"claim {claim.id!r} cannot be evaluated numerically at layer {l}: "
+                                 f"{type(exc).__name__}: {exc}") from None
+            label = entry_label(claim.lhs, l, i, j)
+            for side, values in (("automatic", auto), ("hand", hand)):
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    d = int(np.argmax(bad))
+                    w = Worst(label, d + 1, ev.act.name, float(auto[d]), float(hand[d]))
+                    return NumericResult("failed", float("nan"), float("nan"), w, ev.draws.count,
+                                         f"the {side} side is {values[d]} at {label}, draw {d + 1} ({ev.act.name})")
+            err = np.abs(auto - hand)
+            rel = err / np.maximum(np.maximum(np.abs(auto), np.abs(hand)), 1.0)
+            d = int(np.argmax(rel))
+            max_abs = max(max_abs, float(err.max()))
+            if worst is None or rel[d] > max_rel:
+                max_rel = float(rel[d])
+                worst = Worst(label, d + 1, ev.act.name, float(auto[d]), float(hand[d]))
+    status = "passed" if max_rel <= rtol else "failed"
+    return NumericResult(status, max_abs, max_rel, worst, evaluators[0].draws.count)
+
+
+def evaluators_for(d: Derivatives, draws: Draws) -> list[Evaluator]:
+    """One evaluator per activation to test: every concrete one when f is generic."""
+    acts = CONCRETE if d.net.activation.generic else (d.net.activation,)
+    return [Evaluator(d, act, draws) for act in acts]

@@ -1,0 +1,88 @@
+"""Run every check on every claim and gather plain results: the Report the renderers format."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from checks.numeric import DEFAULTS, NumericResult, check_numeric, draw, evaluators_for
+from checks.symbolic import Canonical, SymbolicResult, check_symbolic
+from derive.autodiff import differentiate
+from derive.backprop import SEED_CLAIMS, Claim
+from derive.errors import SpecError
+from derive.network import Network
+
+__all__ = ["ClaimResult", "Report", "run", "PHASES"]
+
+PHASES = ("build", "differentiate", "symbolic check", "lambdify", "numeric check")
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    symbolic: SymbolicResult
+    numeric: NumericResult
+
+    @property
+    def passed(self) -> bool:
+        return self.symbolic.passed and self.numeric.passed
+
+
+@dataclass(frozen=True)
+class Report:
+    """What was checked (network, seed, tolerance) and one result per claim."""
+
+    net: Network
+    seed: int
+    rtol: float
+    draws: int
+    results: tuple[ClaimResult, ...]
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def numeric_activations(self) -> tuple[str, ...]:
+        return tuple(sorted({r.numeric.worst.activation for r in self.results if r.numeric.worst}))
+
+
+@contextmanager
+def _timed(timings: dict, phase: str):
+    start = time.perf_counter()
+    yield
+    timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
+
+
+def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = DEFAULTS["draws"],
+        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"]) -> Report:
+    """Check ``claims`` on ``net`` symbolically and numerically.
+
+    Raises SpecError for a bad draw count or tolerance, ClaimError for a formula
+    that cannot be evaluated.
+
+    >>> run(Network((2, 2))).passed
+    True
+    """
+    if not isinstance(draws, int) or draws < 1:
+        raise SpecError(f"the number of draws must be a whole number ≥ 1, got {draws}")
+    if not rtol > 0:
+        raise SpecError(f"the relative tolerance must be positive, got {rtol}")
+    timings: dict = {}
+    with _timed(timings, "build"):
+        net.parameters, net.x(), net.y()
+    with _timed(timings, "differentiate"):
+        d = differentiate(net)
+    canon = Canonical(net.eng, net.activation)
+    with _timed(timings, "symbolic check"):
+        symbolic = [check_symbolic(c, d, canon, seed) for c in claims]
+    evaluators = evaluators_for(d, draw(net, draws, seed))
+    with _timed(timings, "lambdify"):
+        for ev in evaluators:
+            ev.prepare()
+    with _timed(timings, "numeric check"):
+        numeric = [check_numeric(c, evaluators, rtol) for c in claims]
+    results = tuple(ClaimResult(c, s, n) for c, s, n in zip(claims, symbolic, numeric))
+    return Report(net, seed, rtol, draws, results, timings)

@@ -1,0 +1,89 @@
+"""The two symbolic engines behind the same mathematics: symengine (fast, default) and SymPy (reference).
+
+Both expose the same names (Symbol, Function, Rational, exp, expand, Subs,
+Derivative, …); this module adds the few things that differ: the name of an
+applied undefined function, NumPy lambdification and conversion to SymPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import Callable
+
+import numpy as np
+import sympy
+
+from derive.errors import SpecError
+
+__all__ = ["Engine", "engine", "ENGINES"]
+
+ENGINES = ("symengine", "sympy")
+
+
+@dataclass(frozen=True, eq=False)
+class Engine:
+    """One symbolic engine: its module ``xp`` and the heads f and f' built in it."""
+
+    name: str
+    xp: ModuleType
+
+    @property
+    def f(self):
+        return _heads(self.name)[0]
+
+    @property
+    def fprime(self):
+        return _heads(self.name)[1]
+
+    def head(self, e) -> str | None:
+        """'f' or "f'" when ``e`` is f(…) or f'(…), else None."""
+        if self.name == "symengine":
+            return e.get_name() if isinstance(e, self.xp.FunctionSymbol) else None
+        return e.func.__name__ if isinstance(e, sympy.core.function.AppliedUndef) else None
+
+    def calls(self, e) -> set:
+        """Every f(…) and f'(…) inside ``e``."""
+        return {c for c in e.atoms(self.xp.Function) if self.head(c) in ("f", "f'")}
+
+    def number(self, value) -> object:
+        """``value`` (int, Fraction or float) as an engine number."""
+        if isinstance(value, float):
+            return self.xp.Float(value)
+        return self.xp.Rational(value.numerator, value.denominator) if hasattr(value, "denominator") else self.xp.Integer(value)
+
+    def lambdify(self, args: list, exprs: list) -> Callable[[np.ndarray], np.ndarray]:
+        """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on)."""
+        if not exprs:
+            return lambda cols: np.zeros((0, cols.shape[1]))
+        if self.name == "symengine":
+            fn = self.xp.Lambdify(args, exprs, cse=True)
+            return lambda cols: np.asarray(fn(cols.T)).reshape(cols.shape[1], len(exprs)).T
+        fn = sympy.lambdify(args, exprs, modules="numpy", cse=True)
+        return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
+
+    def to_sympy(self, e) -> sympy.Expr:
+        return sympy.sympify(e) if self.name == "symengine" else e
+
+
+@cache
+def _heads(name: str):
+    xp = _module(name)
+    return xp.Function("f"), xp.Function("f'")
+
+
+@cache
+def _module(name: str) -> ModuleType:
+    if name == "symengine":
+        import symengine
+        return symengine
+    return sympy
+
+
+@cache
+def engine(name: str = "symengine") -> Engine:
+    """The engine called ``name``; raises SpecError for any other name."""
+    if name not in ENGINES:
+        raise SpecError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+    return Engine(name, _module(name))

@@ -1,0 +1,23 @@
+"""The few errors derive raises; the CLI turns each into one line and exit code 2."""
+
+__all__ = ["DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError"]
+
+
+class DeriveError(Exception):
+    """Base of every error derive raises on purpose: the message is one line a person can act on."""
+
+
+class SpecError(DeriveError):
+    """A network spec or option that cannot be built: bad sizes, unknown activation, bad counts."""
+
+
+class ClaimError(DeriveError):
+    """A hand-derived claim that cannot be evaluated: unknown id, wrong signature, bad formula."""
+
+
+class ReadError(DeriveError):
+    """A file that cannot be read or written: missing, unreadable, binary, too large."""
+
+
+class ParseError(DeriveError):
+    """A piece of LaTeX that the notation reader does not understand."""

@@ -1,0 +1,150 @@
+"""A fully connected network in the seed's notation: symbols W^l, b^l, x, y and the forward pass.
+
+Layers are numbered 1..n_l as in the seed (layer 1 is the input); every
+mapping here is keyed by those 1-based numbers: ``W[l][i, j]`` is W^l_ij,
+the weight from unit j of layer l to unit i of layer l+1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+
+from derive.activations import Activation, activation
+from derive.engine import Engine, engine
+from derive.errors import ClaimError, SpecError
+
+__all__ = ["Network", "Forward", "forward", "Indexed"]
+
+
+class Indexed(dict):
+    """A dict keyed by 1-based unit numbers whose missing keys name the quantity, e.g. W^3_{3,1}."""
+
+    def __init__(self, name: str, items):
+        super().__init__(items)
+        self.name = name
+
+    def __missing__(self, key):
+        sub = ",".join(map(str, key)) if isinstance(key, tuple) else key
+        raise ClaimError(f"{self.name}_{{{sub}}} does not exist in this network")
+
+
+@dataclass(frozen=True)
+class Forward:
+    """z^l and a^l of a forward pass, keyed ``z[l][i]``; layers below ``start`` are absent."""
+
+    z: dict
+    a: dict
+    start: int
+
+
+@dataclass(frozen=True)
+class Network:
+    """The spec (layer sizes, activation, samples m, λ, engine) and its symbols.
+
+    ``lam`` is None for the symbol λ (the default), else a number (0: no L2).
+
+    >>> net = Network((2, 3, 2))
+    >>> net.n_l, net.W[1][3, 2]
+    (3, W^1_{3,2})
+    """
+
+    sizes: tuple[int, ...]
+    activation: Activation = field(default_factory=lambda: activation("generic"))
+    m: int = 2
+    lam: int | float | Fraction | None = None
+    engine: str = "symengine"
+
+    def __post_init__(self):
+        sizes = tuple(self.sizes)
+        if len(sizes) < 2:
+            raise SpecError(f"a network needs at least two layers, got {len(sizes)}")
+        for l, s in enumerate(sizes, 1):
+            if not isinstance(s, int) or isinstance(s, bool) or s < 1:
+                raise SpecError(f"layer {l} has width {s}; every width must be a whole number ≥ 1")
+        if not isinstance(self.m, int) or self.m < 1:
+            raise SpecError(f"the number of samples m must be a whole number ≥ 1, got {self.m}")
+        if self.lam is not None and not isinstance(self.lam, (int, float, Fraction)):
+            raise SpecError(f"λ must be a number or None (symbolic), got {self.lam!r}")
+        object.__setattr__(self, "sizes", sizes)
+        engine(self.engine)
+
+    @property
+    def eng(self) -> Engine:
+        return engine(self.engine)
+
+    @cached_property
+    def lam_symbol(self):
+        """λ as it appears in J(W,b): the symbol λ, or the given number."""
+        xp = self.eng.xp
+        return xp.Symbol("lambda") if self.lam is None else self.eng.number(self.lam)
+
+    @property
+    def n_l(self) -> int:
+        return len(self.sizes)
+
+    def s(self, l: int) -> int:
+        """s_l, the number of units in layer l."""
+        return self.sizes[l - 1]
+
+    def units(self, l: int) -> range:
+        """The unit numbers 1..s_l of layer l."""
+        return range(1, self.s(l) + 1)
+
+    @property
+    def samples(self) -> range:
+        return range(1, self.m + 1)
+
+    @cached_property
+    def W(self) -> dict:
+        return Indexed("W", {l: Indexed(f"W^{l}", {(i, j): self.eng.xp.Symbol(f"W^{l}_{{{i},{j}}}")
+                                                    for i in self.units(l + 1) for j in self.units(l)})
+                             for l in range(1, self.n_l)})
+
+    @cached_property
+    def b(self) -> dict:
+        return Indexed("b", {l: Indexed(f"b^{l}", {i: self.eng.xp.Symbol(f"b^{l}_{{{i}}}") for i in self.units(l + 1)})
+                             for l in range(1, self.n_l)})
+
+    def x(self, k: int | None = None) -> dict:
+        """x_j of the sample (x, y), or of sample k: x^(k)_j."""
+        return {j: self.eng.xp.Symbol(_sample_name("x", k, j)) for j in self.units(1)}
+
+    def y(self, k: int | None = None) -> dict:
+        return {i: self.eng.xp.Symbol(_sample_name("y", k, i)) for i in self.units(self.n_l)}
+
+    def zeta(self, l: int) -> dict:
+        """Fresh symbols standing for z^l when the network is cut at layer l."""
+        return {i: self.eng.xp.Symbol(f"z^{l}_{{{i}}}") for i in self.units(l)}
+
+    @cached_property
+    def parameters(self) -> tuple:
+        return tuple(s for l in range(1, self.n_l) for s in (*self.W[l].values(), *self.b[l].values()))
+
+    @property
+    def parameter_count(self) -> int:
+        return len(self.parameters)
+
+
+def _sample_name(base: str, k: int | None, unit: int) -> str:
+    return f"{base}_{{{unit}}}" if k is None else f"{base}^({k})_{{{unit}}}"
+
+
+def forward(net: Network, x: dict | None = None, *, cut: int | None = None) -> Forward:
+    """The forward pass z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}).
+
+    From the input ``x`` (a^1 = x), or, with ``cut=l``, from fresh symbols z^l
+    (the network cut at layer l, so that ∂J/∂z^l is an ordinary derivative).
+    """
+    f = net.eng.f
+    if cut is None:
+        start, z, a = 1, {}, {1: dict(x)}
+    else:
+        start = cut
+        z = {cut: net.zeta(cut)}
+        a = {cut: {i: f(zi) for i, zi in z[cut].items()}}
+    for l in range(start, net.n_l):
+        z[l + 1] = {i: sum((net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i]) for i in net.units(l + 1)}
+        a[l + 1] = {i: f(zi) for i, zi in z[l + 1].items()}
+    return Forward(z, a, start)

@@ -1,0 +1,77 @@
+"""The symbolic view a claim's formula is evaluated on, and the automatic side of each entry.
+
+A delta claim at layer l lives in the network cut at layer l (z^l fresh
+symbols); a gradient claim lives in the uncut network of the sample (x, y).
+References to δ or to per-sample gradients are the true (automatic) ones, so
+each claim stands or falls on its own.
+"""
+
+from __future__ import annotations
+
+from derive.autodiff import Derivatives
+from derive.errors import ClaimError
+from derive.network import Forward, forward
+
+__all__ = ["SymbolicView", "Lazy", "automatic", "view_for"]
+
+
+class Lazy:
+    """A read-only mapping whose values are made on first use by ``make(key)``."""
+
+    def __init__(self, make):
+        self._make, self._done = make, {}
+
+    def __getitem__(self, key):
+        if key not in self._done:
+            self._done[key] = self._make(key)
+        return self._done[key]
+
+
+class SymbolicView:
+    """The network as engine expressions, in the world of the forward pass ``fw``."""
+
+    def __init__(self, d: Derivatives, fw: Forward):
+        net = d.net
+        self.net, self.n_l, self.m, self.lam = net, net.n_l, net.m, net.lam_symbol
+        self.W, self.b, self.x, self.y = net.W, net.b, net.x(), net.y()
+        self.z, self.a, self.samples, self.s, self.units = fw.z, fw.a, net.samples, net.s, net.units
+        self.f, self.fprime = net.eng.f, net.eng.fprime
+        self.delta = Lazy(lambda l: _delta_in(d, fw, l))
+        self.dJ_dW = Lazy(lambda k: _at_sample(d, d.dW_sample, k))
+        self.dJ_db = Lazy(lambda k: _at_sample(d, d.db_sample, k))
+
+
+def _delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
+    if l not in d.delta or l < fw.start:
+        where = f"a network cut at layer {fw.start}" if fw.start > 1 else "this network"
+        raise ClaimError(f"δ^{l} is not defined in {where}")
+    if l == fw.start:
+        return d.delta[l]
+    swap = {zeta: fw.z[l][i] for i, zeta in d.net.zeta(l).items()}
+    return {i: e.xreplace(swap) for i, e in d.delta[l].items()}
+
+
+def _at_sample(d: Derivatives, grads: dict, k: int) -> dict:
+    net = d.net
+    if k not in net.samples:
+        raise ClaimError(f"sample {k} does not exist (m = {net.m})")
+    swap = {**dict(zip(net.x().values(), net.x(k).values())), **dict(zip(net.y().values(), net.y(k).values()))}
+    return {l: {key: e.xreplace(swap) for key, e in g.items()} for l, g in grads.items()}
+
+
+def view_for(d: Derivatives, lhs: str, l: int, cache: dict) -> SymbolicView:
+    """The view a claim about ``lhs`` at layer ``l`` is evaluated on (cached per world)."""
+    start = l if lhs.startswith("delta") else 1
+    if start not in cache:
+        fw = d.sample if start == 1 else forward(d.net, cut=start)
+        cache[start] = SymbolicView(d, fw)
+    return cache[start]
+
+
+def automatic(d: Derivatives, lhs: str, l: int, i: int, j: int | None):
+    """The true value of the entry (l, i, j) of ``lhs``, from the differentiated loss."""
+    return {
+        "delta_output": lambda: d.delta[l][i], "delta_hidden": lambda: d.delta[l][i],
+        "grad_W_sample": lambda: d.dW_sample[l][i, j], "grad_b_sample": lambda: d.db_sample[l][i],
+        "grad_W": lambda: d.dW[l][i, j], "grad_b": lambda: d.db[l][i],
+    }[lhs]()
