@@ -108,7 +108,7 @@ class Evaluator:
         keys += [("db", l, i, None) for l in d.db_sample for i in d.db_sample[l]]
         exprs = [d.delta[l][i].xreplace(cuts[l]) if k == "delta" else
                  (d.dW_sample[l][i, j] if k == "dW" else d.db_sample[l][i]) for k, l, i, j in keys]
-        args = [*net.parameters, *net.x().values(), *net.y().values(), net.lam_symbol]
+        args = [*net.parameters, *net.x().values(), *net.y().values(), *_free_lambda(net)]
         return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
 
     def _columns(self, args: list, sample) -> np.ndarray:
@@ -123,7 +123,7 @@ class Evaluator:
         if sample is not None:  # the sample function read at sample k
             values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
             values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
-        values[net.lam_symbol] = dr.lam
+        values.update({s: dr.lam for s in _free_lambda(net)})
         return np.array([np.broadcast_to(values.get(a, 0.0), (dr.count,)) for a in args], dtype=float)
 
     def sample_values(self, sample=None) -> dict:
@@ -137,7 +137,7 @@ class Evaluator:
         keys = [("dW", l, *ij) for l in d.dW for ij in d.dW[l]] + [("db", l, i, None) for l in d.db for i in d.db[l]]
         exprs = [d.dW[l][i, j] if k == "dW" else d.db[l][i] for k, l, i, j in keys]
         args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
-                net.lam_symbol]
+                *_free_lambda(net)]
         return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
 
     @cached_property
@@ -210,6 +210,10 @@ class _SampleGrad:
 
     def __getitem__(self, l):
         return _grad_view(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
+
+
+def _free_lambda(net: Network) -> list:
+    return [net.lam_symbol] if net.lam is None else []
 
 
 def _instantiate(net: Network, act: Activation, exprs: list) -> list:

@@ -38,15 +38,12 @@ class Report:
     rtol: float
     draws: int
     results: tuple[ClaimResult, ...]
+    activations: tuple[str, ...]  # the concrete activations the numeric check ran with
     timings: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
-
-    @property
-    def numeric_activations(self) -> tuple[str, ...]:
-        return tuple(sorted({r.numeric.worst.activation for r in self.results if r.numeric.worst}))
 
 
 @contextmanager
@@ -85,4 +82,4 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
     with _timed(timings, "numeric check"):
         numeric = [check_numeric(c, evaluators, rtol) for c in claims]
     results = tuple(ClaimResult(c, s, n) for c, s, n in zip(claims, symbolic, numeric))
-    return Report(net, seed, rtol, draws, results, timings)
+    return Report(net, seed, rtol, draws, results, tuple(ev.act.name for ev in evaluators), timings)

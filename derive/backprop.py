@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 
 from derive.errors import ClaimError
 
-__all__ = ["Claim", "SEED_CLAIMS", "LHS", "replace_claim", "entries", "entry_label"]
+__all__ = ["Claim", "SEED_CLAIMS", "LHS", "replace_claim", "entries", "entry_label", "entry_latex"]
 
 # What each claim's left-hand side is, written in the seed's notation.
 LHS = {
@@ -56,23 +56,23 @@ class Claim:
 
 SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("delta_output", "delta_output", r"-\left(y_i - a^{n_l}_i\right) f'\!\left(z^{n_l}_i\right)",
-          lambda v, l, i, j: -(v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]), "output residual"),
+          lambda v, l, i, j: -(v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]), "Output residual"),
     Claim("delta_hidden", "delta_hidden",
           r"\left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right) f'\!\left(z^{l}_i\right)",
           lambda v, l, i, j: sum(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1)) * v.fprime(v.z[l][i]),
-          "hidden recurrence, l = n_l-1, ..., 2"),
+          "Hidden recurrence"),
     Claim("grad_W_sample", "grad_W_sample", r"a^{l}_j\, \delta^{l+1}_i",
-          lambda v, l, i, j: v.a[l][j] * v.delta[l + 1][i], "per-sample weight gradient"),
+          lambda v, l, i, j: v.a[l][j] * v.delta[l + 1][i], "Per-sample weight gradient"),
     Claim("grad_b_sample", "grad_b_sample", r"\delta^{l+1}_i",
-          lambda v, l, i, j: v.delta[l + 1][i], "per-sample bias gradient"),
+          lambda v, l, i, j: v.delta[l + 1][i], "Per-sample bias gradient"),
     Claim("grad_W", "grad_W",
           r"\left[\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial W^{l}_{ij}} J(W,b;x^{(k)},y^{(k)})\right]"
           r" + \lambda W^{l}_{ij}",
           lambda v, l, i, j: sum(v.dJ_dW[k][l][i, j] for k in v.samples) / v.m + v.lam * v.W[l][i, j],
-          "full weight gradient"),
+          "Full weight gradient"),
     Claim("grad_b", "grad_b",
           r"\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial b^{l}_{i}} J(W,b;x^{(k)},y^{(k)})",
-          lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "full bias gradient"),
+          lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient"),
 )
 
 
@@ -102,8 +102,17 @@ def entries(lhs: str, sizes: tuple[int, ...]) -> Iterator[tuple[int, int, int | 
 
 
 def entry_label(lhs: str, l: int, i: int, j: int | None) -> str:
-    """The entry in seed notation, e.g. δ^3_2 or ∂J/∂W^1_{2,1}."""
+    """The entry in seed notation, e.g. δ^3_2 or ∂J(W,b)/∂W^1_{2,1}."""
     if lhs.startswith("delta"):
         return f"δ^{l}_{i}"
     per = "(W,b;x,y)" if lhs.endswith("sample") else "(W,b)"
     return f"∂J{per}/∂W^{l}_{{{i},{j}}}" if lhs.startswith("grad_W") else f"∂J{per}/∂b^{l}_{i}"
+
+
+def entry_latex(lhs: str, l: int, i: int, j: int | None) -> str:
+    """The same entry as LaTeX, e.g. ``\\delta^{3}_{2}``."""
+    if lhs.startswith("delta"):
+        return rf"\delta^{{{l}}}_{{{i}}}"
+    per = "(W,b;x,y)" if lhs.endswith("sample") else "(W,b)"
+    wrt = rf"W^{{{l}}}_{{{i},{j}}}" if lhs.startswith("grad_W") else rf"b^{{{l}}}_{{{i}}}"
+    return rf"\partial J{per} / \partial {wrt}"

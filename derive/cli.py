@@ -1,0 +1,149 @@
+"""The command line: a thin shell over derive and checks.
+
+Exit codes: 0 every claim passed, 1 a claim failed, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from derive.errors import DeriveError, ReadError, SpecError
+
+__all__ = ["main"]
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise DeriveError(message)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _add_network_options(p: argparse.ArgumentParser) -> None:
+    from derive.activations import ACTIVATIONS
+    from derive.engine import ENGINES
+
+    p.add_argument("--sizes", type=_sizes, default=(2, 3, 3, 2), help="layer widths s_1,...,s_{n_l} (default 2,3,3,2)")
+    p.add_argument("--activation", default="generic", metavar="|".join(ACTIVATIONS),
+                   help="f: generic (any differentiable f, the default) or a concrete one")
+    p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
+    p.add_argument("--lambda", dest="lam", type=_float, default=None, help="a fixed L2 strength (default: symbolic λ)")
+    p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
+    p.add_argument("--draws", type=_int, default=64, help="random draws for the numeric check (default 64)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--rtol", type=_float, default=1e-9, help="relative tolerance of the numeric check (default 1e-9)")
+    p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES), help="symbolic engine (default symengine)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Verify a backpropagation derivation symbolically and numerically.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="print the pass/fail derivation report")
+    _add_network_options(check)
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    check.add_argument("--timings", action="store_true", help="print where the time goes")
+    export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
+    _add_network_options(export)
+    export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
+    export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
+    return parser
+
+
+def _report(args):
+    from checks.report import run
+    from derive.activations import activation
+    from derive.network import Network
+
+    if args.no_l2 and args.lam is not None:
+        raise SpecError("--no-l2 and --lambda contradict each other")
+    lam = 0 if args.no_l2 else (None if args.lam is None else Fraction(args.lam))
+    if args.draws < 1:
+        raise SpecError(f"--draws must be at least 1, got {args.draws}")
+    net = Network(args.sizes, activation(args.activation), m=args.samples, lam=lam, engine=args.engine)
+    return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol)
+
+
+def _check(args) -> int:
+    report = _report(args)
+    if args.json:
+        from derive.render.document import as_dict
+        doc = as_dict(report)
+        if not args.timings:
+            doc.pop("timings", None)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from derive.render.terminal import render
+        render(report, Console(), timings=args.timings)
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _writable(path: Path) -> None:
+    """Refuse early a path that cannot be written, before the checks run."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ReadError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise ReadError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise ReadError(f"cannot write {path}: permission denied")
+
+
+def _export(args) -> int:
+    from derive.render.export import latex, markdown
+
+    targets = [(p, fmt) for p, fmt in ((args.latex, latex), (args.markdown, markdown)) if p is not None]
+    if not targets:
+        raise DeriveError("export needs --latex FILE and/or --markdown FILE")
+    for path, _ in targets:
+        _writable(path)
+    report = _report(args)
+    for path, fmt in targets:
+        path.write_text(fmt(report), encoding="utf-8")
+        print(f"wrote {path} ({sum(r.passed for r in report.results)} of {len(report.results)} claims verified)")
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return {"check": _check, "export": _export}[args.command](args)
+    except DeriveError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
+        sys.stderr.close()
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The verified equations as a LaTeX document or a Markdown post, each with its evidence.
+
+A claim that did not pass is never shown as verified: it goes under its own
+heading, with what refuted it.
+"""
+
+from __future__ import annotations
+
+from checks.report import ClaimResult, Report
+from derive.backprop import entry_latex
+from derive.render.document import lam_text
+
+__all__ = ["latex", "markdown"]
+
+_TITLE = "Backpropagation derivation, verified by derive"
+
+
+def _evidence(r: ClaimResult, report: Report) -> list[str]:
+    """Evidence lines (LaTeX-safe text with inline $math$) for one claim."""
+    sym, num = r.symbolic, r.numeric
+    lines = [f"symbolic: {sym.status}, {sym.entries} entries checked exactly"]
+    if sym.failure:
+        f = sym.failure
+        lines.append(f"first failing entry: ${entry_latex(r.claim.lhs, f.l, f.i, f.j)}$")
+        if f.witness:
+            lines.append(f"witness: automatic {f.automatic}, hand {f.hand} at a random rational point")
+    if num.reason:
+        lines.append("numeric: failed, " + num.reason.replace("δ", r"$\delta$").replace("∂", r"$\partial$"))
+    else:
+        lines.append(f"numeric: {num.status}, max relative error {num.max_rel_error:.2e} over {num.draws} draws "
+                     f"(tolerance {report.rtol:g})")
+    return lines
+
+
+def _network(report: Report) -> str:
+    net = report.net
+    lam = r"$\lambda$ symbolic" if net.lam is None else rf"$\lambda = {net.lam}$"
+    return (f"Network: sizes {','.join(map(str, net.sizes))} ($n_l = {net.n_l}$), activation {net.activation.name}"
+            f" (numeric check with {', '.join(report.activations)}), $m = {net.m}$ samples, {lam}; "
+            f"seed {report.seed}, {report.draws} random draws.")
+
+
+def _groups(report: Report):
+    passed = [r for r in report.results if r.passed]
+    failed = [r for r in report.results if not r.passed]
+    yield "Verified claims", passed
+    yield "Claims that did not pass (not verified)", failed
+
+
+def _tex_text(text: str) -> str:
+    return text.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&").replace("#", r"\#")
+
+
+def latex(report: Report) -> str:
+    """A complete LaTeX document (compiles with pdflatex)."""
+    out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
+           r"\begin{document}", rf"\section*{{{_TITLE}}}", _network(report), ""]
+    for heading, group in _groups(report):
+        if not group:
+            continue
+        out.append(rf"\subsection*{{{heading}}}")
+        for r in group:
+            out += [rf"\paragraph{{{_tex_text(r.claim.title or r.claim.id)} (\texttt{{{_tex_text(r.claim.id)}}})}}",
+                    r"\begin{equation*}", r.claim.latex, r"\end{equation*}", r"\begin{itemize}"]
+            out += [rf"\item[--] {_tex_text_keep_math(line)}" for line in _evidence(r, report)]  # no TS1 bullet
+            out.append(r"\end{itemize}")
+    out += [r"\end{document}", ""]
+    return "\n".join(out)
+
+
+def _tex_text_keep_math(line: str) -> str:
+    parts = line.split("$")
+    return "$".join(p if k % 2 else _tex_text(p) for k, p in enumerate(parts))
+
+
+def markdown(report: Report) -> str:
+    """A Markdown post with $$ display blocks, as Jekyll and other blog engines expect."""
+    out = [f"# {_TITLE}", "", _network(report), ""]
+    for heading, group in _groups(report):
+        if not group:
+            continue
+        out += [f"## {heading}", ""]
+        for r in group:
+            out += [f"### {r.claim.title or r.claim.id} (`{r.claim.id}`)", "", "$$", r.claim.latex, "$$", ""]
+            out += [f"- {line}" for line in _evidence(r, report)] + [""]
+    return "\n".join(out)
