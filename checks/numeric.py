@@ -21,7 +21,8 @@ from derive.errors import ClaimError
 from derive.network import Network
 from derive.views import Lazy, automatic
 
-__all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "draw"]
+__all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "draw", "columns", "instantiate",
+           "free_lambda", "Tally", "Worst"]
 
 # Named defaults: how many draws, which seed, what relative error passes (float64).
 DEFAULTS = {"draws": 64, "seed": 0, "rtol": 1e-9}
@@ -95,6 +96,9 @@ class Evaluator:
     def __init__(self, d: Derivatives, act: Activation, draws: Draws):
         self.d, self.act, self.draws, self.net = d, act, draws, d.net
 
+    def _columns(self, args: list, sample=None) -> np.ndarray:
+        return columns(self.net, self.draws, args, sample)
+
     def prepare(self) -> None:
         """Lambdify both automatic functions now (so that this cost can be timed on its own)."""
         self._sample_fn, self._full_fn
@@ -108,23 +112,8 @@ class Evaluator:
         keys += [("db", l, i, None) for l in d.db_sample for i in d.db_sample[l]]
         exprs = [d.delta[l][i].xreplace(cuts[l]) if k == "delta" else
                  (d.dW_sample[l][i, j] if k == "dW" else d.db_sample[l][i]) for k, l, i, j in keys]
-        args = [*net.parameters, *net.x().values(), *net.y().values(), *_free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
-
-    def _columns(self, args: list, sample) -> np.ndarray:
-        net, dr = self.net, self.draws
-        values = {}
-        for l in range(1, net.n_l):
-            values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
-            values.update({s: dr.b[l][i - 1] for i, s in net.b[l].items()})
-        for k in (None, *net.samples):
-            values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
-            values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
-        if sample is not None:  # the sample function read at sample k
-            values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
-            values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
-        values.update({s: dr.lam for s in _free_lambda(net)})
-        return np.array([np.broadcast_to(values.get(a, 0.0), (dr.count,)) for a in args], dtype=float)
+        args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
+        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs))
 
     def sample_values(self, sample=None) -> dict:
         """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (kind, l, i, j)."""
@@ -137,8 +126,8 @@ class Evaluator:
         keys = [("dW", l, *ij) for l in d.dW for ij in d.dW[l]] + [("db", l, i, None) for l in d.db for i in d.db[l]]
         exprs = [d.dW[l][i, j] if k == "dW" else d.db[l][i] for k, l, i, j in keys]
         args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
-                *_free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, _instantiate(net, self.act, exprs))
+                *free_lambda(net)]
+        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs))
 
     @cached_property
     def full_values(self) -> dict:
@@ -160,6 +149,25 @@ class Evaluator:
     def uncut(self) -> dict:
         """Automatic values at the sample (x, y)."""
         return self.sample_values(None)
+
+
+def columns(net: Network, dr: Draws, args: list, sample: int | None = None) -> np.ndarray:
+    """The drawn values of the symbols ``args``, one row each (x, y read at ``sample`` if given)."""
+    values = {}
+    for l in range(1, net.n_l):
+        values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
+        values.update({s: dr.b[l][i - 1] for i, s in net.b[l].items()})
+    for k in (None, *net.samples):
+        values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
+        values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
+    if sample is not None:
+        values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
+        values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
+    values.update({s: dr.lam for s in free_lambda(net)})
+    missing = [a for a in args if a not in values]
+    if missing:
+        raise ClaimError(f"no value is drawn for {missing[0]}")
+    return np.array([np.broadcast_to(values[a], (dr.count,)) for a in args], dtype=float)
 
 
 class NumericView:
@@ -212,11 +220,11 @@ class _SampleGrad:
         return _grad_view(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
 
 
-def _free_lambda(net: Network) -> list:
+def free_lambda(net: Network) -> list:
     return [net.lam_symbol] if net.lam is None else []
 
 
-def _instantiate(net: Network, act: Activation, exprs: list) -> list:
+def instantiate(net: Network, act: Activation, exprs: list) -> list:
     """``exprs`` with the activation put in for f and its true derivative for f'."""
     eng, xp = net.eng, net.eng.xp
     t = xp.Symbol("t")
@@ -230,9 +238,40 @@ def _instantiate(net: Network, act: Activation, exprs: list) -> list:
     return [e.xreplace(done) for e in exprs]
 
 
+class Tally:
+    """The running worst error over entries, draws and activations; stops at the first NaN or inf."""
+
+    def __init__(self, draws: int):
+        self.draws, self.worst, self.max_abs, self.max_rel, self.reason = draws, None, 0.0, 0.0, ""
+
+    def add(self, label: str, activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
+        """Fold in one entry over all draws; False once a side is NaN or inf."""
+        for side, values in (("automatic", auto), ("hand", hand)):
+            bad = ~np.isfinite(values)
+            if bad.any():
+                d = int(np.argmax(bad))
+                self.worst = Worst(label, d + 1, activation, float(auto[d]), float(hand[d]))
+                self.max_abs = self.max_rel = float("nan")
+                self.reason = f"the {side} side is {values[d]} at {label}, draw {d + 1} ({activation})"
+                return False
+        err = np.abs(auto - hand)
+        rel = err / np.maximum(np.maximum(np.abs(auto), np.abs(hand)), 1.0)
+        d = int(np.argmax(rel))
+        self.max_abs = max(self.max_abs, float(err.max()))
+        if self.worst is None or rel[d] > self.max_rel:
+            self.max_rel = float(rel[d])
+            self.worst = Worst(label, d + 1, activation, float(auto[d]), float(hand[d]))
+        return True
+
+    def result(self, rtol: float) -> NumericResult:
+        ok = not self.reason and self.max_rel <= rtol
+        return NumericResult("passed" if ok else "failed", self.max_abs, self.max_rel, self.worst, self.draws,
+                             self.reason)
+
+
 def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAULTS["rtol"]) -> NumericResult:
     """Compare ``claim`` with the automatic derivative over every draw, for each evaluator's activation."""
-    worst, max_abs, max_rel = None, 0.0, 0.0
+    tally = Tally(evaluators[0].draws.count)
     for ev in evaluators:
         for l, i, j in entries(claim.lhs, ev.net.sizes):
             auto = ev.automatic(claim.lhs, l, i, j)
@@ -243,23 +282,9 @@ def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAU
             except Exception as exc:
                 raise ClaimError(f"claim {claim.id!r} cannot be evaluated numerically at layer {l}: "
                                  f"{type(exc).__name__}: {exc}") from None
-            label = entry_label(claim.lhs, l, i, j)
-            for side, values in (("automatic", auto), ("hand", hand)):
-                bad = ~np.isfinite(values)
-                if bad.any():
-                    d = int(np.argmax(bad))
-                    w = Worst(label, d + 1, ev.act.name, float(auto[d]), float(hand[d]))
-                    return NumericResult("failed", float("nan"), float("nan"), w, ev.draws.count,
-                                         f"the {side} side is {values[d]} at {label}, draw {d + 1} ({ev.act.name})")
-            err = np.abs(auto - hand)
-            rel = err / np.maximum(np.maximum(np.abs(auto), np.abs(hand)), 1.0)
-            d = int(np.argmax(rel))
-            max_abs = max(max_abs, float(err.max()))
-            if worst is None or rel[d] > max_rel:
-                max_rel = float(rel[d])
-                worst = Worst(label, d + 1, ev.act.name, float(auto[d]), float(hand[d]))
-    status = "passed" if max_rel <= rtol else "failed"
-    return NumericResult(status, max_abs, max_rel, worst, evaluators[0].draws.count)
+            if not tally.add(entry_label(claim.lhs, l, i, j), ev.act.name, auto, hand):
+                return tally.result(rtol)
+    return tally.result(rtol)
 
 
 def evaluators_for(d: Derivatives, draws: Draws) -> list[Evaluator]:

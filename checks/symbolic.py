@@ -24,10 +24,12 @@ from derive.engine import Engine
 from derive.errors import ClaimError
 from derive.views import automatic, view_for
 
-__all__ = ["SymbolicResult", "EntryFailure", "check_symbolic", "canonical", "fprime_lemma"]
+__all__ = ["SymbolicResult", "EntryFailure", "Verdict", "Canonical", "check_symbolic", "decide", "witness",
+           "canonical", "fprime_lemma"]
 
 WITNESS_TRIES = 3
 _SHOWN = 240  # characters of a difference shown in a report
+UNDECIDED_NOTE = "the difference did not expand to 0, but no point was found where it is non-zero"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def fprime_lemma(act: Activation) -> bool:
     return sympy.simplify(gap.rewrite(sympy.exp)) == 0
 
 
-def _witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[float, float, str] | None:
+def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[float, float, str] | None:
     """Both sides at a random rational point, or None when they agree at every try."""
     auto_s, hand_s = eng.to_sympy(auto), eng.to_sympy(hand)
     rnd = random.Random(seed)
@@ -133,11 +135,35 @@ def _evaluate(expr, point: dict, func, dfunc):
     return out if out.is_number and out.is_finite else None
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The decision on one entry: 'proved', 'refuted' or 'undecided', with the evidence against."""
+
+    status: str
+    difference: str = ""
+    automatic: str | None = None
+    hand: str | None = None
+    witness: str | None = None
+
+
+def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int) -> Verdict:
+    """Whether ``auto`` equals ``hand`` exactly; a non-zero difference needs a witness to refute."""
+    diff = canon(auto - hand)
+    if diff == 0:
+        return Verdict("proved")
+    shown = _short(str(diff))
+    found = witness(eng, act, auto, hand, seed)
+    if found is None:
+        return Verdict("undecided", shown)
+    a, h, about = found
+    return Verdict("refuted", shown, f"{a:.12g}", f"{h:.12g}", about)
+
+
 def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0) -> SymbolicResult:
     """Decide ``claim`` exactly for every entry (l, i, j) of the network of ``d``."""
     eng, act = d.net.eng, d.net.activation
     canon = canon or Canonical(eng, act)
-    views, first, undecided, count = {}, None, None, 0
+    views, refuted, undecided, count = {}, None, None, 0
     for l, i, j in entries(claim.lhs, d.net.sizes):
         count += 1
         auto = automatic(d, claim.lhs, l, i, j)
@@ -147,22 +173,18 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
             raise
         except Exception as exc:  # a user's formula: say which claim broke, never a traceback
             raise ClaimError(f"claim {claim.id!r} cannot be evaluated at layer {l}: {type(exc).__name__}: {exc}") from None
-        diff = canon(auto - hand)
-        if diff == 0 or first is not None:
+        if refuted:
             continue
-        shown = _short(str(diff))
-        found = _witness(eng, act, auto, hand, seed + count)
-        label = entry_label(claim.lhs, l, i, j)
-        if found:
-            a, h, about = found
-            first = EntryFailure(label, l, i, j, shown, f"{a:.12g}", f"{h:.12g}", about)
-        elif undecided is None:
-            undecided = EntryFailure(label, l, i, j, shown)
-    if first:
-        return SymbolicResult("refuted", count, first)
+        v = decide(eng, act, canon, auto, hand, seed + count)
+        failure = EntryFailure(entry_label(claim.lhs, l, i, j), l, i, j, v.difference, v.automatic, v.hand, v.witness)
+        if v.status == "refuted":
+            refuted = failure
+        elif v.status == "undecided" and undecided is None:
+            undecided = failure
+    if refuted:
+        return SymbolicResult("refuted", count, refuted)
     if undecided:
-        return SymbolicResult("undecided", count, undecided, "the difference did not expand to 0, "
-                              "but no point was found where it is non-zero")
+        return SymbolicResult("undecided", count, undecided, UNDECIDED_NOTE)
     if not fprime_lemma(act):
         return SymbolicResult("undecided", count, None, f"could not prove the written f' of {act.name}")
     return SymbolicResult("proved", count)

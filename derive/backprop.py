@@ -77,11 +77,16 @@ SEED_CLAIMS: tuple[Claim, ...] = (
 
 
 def replace_claim(claims: tuple[Claim, ...], claim_id: str, formula: Callable, rhs_latex: str | None = None):
-    """``claims`` with the formula (and, if given, the LaTeX) of ``claim_id`` replaced."""
+    """``claims`` with the formula of ``claim_id`` replaced, and its LaTeX (a placeholder if not given).
+
+    >>> mine = replace_claim(SEED_CLAIMS, "grad_b_sample", lambda v, l, i, j: v.delta[l + 1][i])
+    >>> [c.id for c in mine] == [c.id for c in SEED_CLAIMS]
+    True
+    """
     ids = [c.id for c in claims]
     if claim_id not in ids:
         raise ClaimError(f"no claim {claim_id!r} (claims: {', '.join(ids)})")
-    return tuple(replace(c, formula=formula, rhs_latex=rhs_latex or c.rhs_latex) if c.id == claim_id else c
+    return tuple(replace(c, formula=formula, rhs_latex=rhs_latex or r"\text{(your formula)}") if c.id == claim_id else c
                  for c in claims)
 
 

@@ -49,7 +49,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     from derive.activations import ACTIVATIONS
     from derive.engine import ENGINES
 
-    p.add_argument("--sizes", type=_sizes, default=(2, 3, 3, 2), help="layer widths s_1,...,s_{n_l} (default 2,3,3,2)")
+    p.add_argument("--sizes", type=_sizes, default=None,
+                   help="layer widths s_1,...,s_{n_l} (default 2,3,3,2; for a file, 2,3,2 and 2,3,3,2)")
     p.add_argument("--activation", default="generic", metavar="|".join(ACTIVATIONS),
                    help="f: generic (any differentiable f, the default) or a concrete one")
     p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
@@ -65,31 +66,68 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description="Verify a backpropagation derivation symbolically and numerically.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="print the pass/fail derivation report")
+    check.add_argument("files", nargs="*", metavar="FILE",
+                       help="check the display equations of these Markdown/LaTeX/text files instead of the seed's claims")
     _add_network_options(check)
+    check.add_argument("--strict", action="store_true", help="with FILE: an equation left unchecked is a failure")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
     export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
     _add_network_options(export)
     export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
     export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
+    bench = sub.add_parser("bench", help="time `derive check` (interpreter start included) and its phases")
+    bench.add_argument("--repeat", type=_int, default=5, help="runs to time (default 5)")
+    bench.add_argument("check_args", nargs=argparse.REMAINDER, help="options passed to `derive check`")
     return parser
 
 
-def _report(args):
-    from checks.report import run
+def _networks(args, default: tuple) -> tuple:
     from derive.activations import activation
     from derive.network import Network
 
     if args.no_l2 and args.lam is not None:
         raise SpecError("--no-l2 and --lambda contradict each other")
-    lam = 0 if args.no_l2 else (None if args.lam is None else Fraction(args.lam))
     if args.draws < 1:
         raise SpecError(f"--draws must be at least 1, got {args.draws}")
-    net = Network(args.sizes, activation(args.activation), m=args.samples, lam=lam, engine=args.engine)
+    lam = 0 if args.no_l2 else (None if args.lam is None else Fraction(args.lam))
+    act = activation(args.activation)
+    return tuple(Network(sizes, act, m=args.samples, lam=lam, engine=args.engine)
+                 for sizes in ((args.sizes,) if args.sizes else default))
+
+
+def _report(args):
+    from checks.report import run
+
+    (net,) = _networks(args, ((2, 3, 3, 2),))
     return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol)
 
 
+def _check_files(args) -> int:
+    from checks.derivation import DEFAULT_SIZES, check_file
+
+    nets = _networks(args, DEFAULT_SIZES)
+    if not args.rtol > 0:
+        raise SpecError(f"the relative tolerance must be positive, got {args.rtol}")
+    worst = EXIT_PASS
+    for path in args.files:
+        report = check_file(path, nets, draws=args.draws, seed=args.seed, rtol=args.rtol, strict=args.strict)
+        if args.json:
+            from derive.render.document import file_as_dict
+            print(json.dumps(file_as_dict(report), ensure_ascii=False))
+        else:
+            from rich.console import Console
+            from derive.render.terminal import render_file
+            render_file(report, Console())
+        worst = max(worst, EXIT_PASS if report.passed else EXIT_FAIL)
+    return worst
+
+
 def _check(args) -> int:
+    if args.files:
+        return _check_files(args)
+    if args.strict:
+        raise DeriveError("--strict applies to checking a FILE")
     report = _report(args)
     if args.json:
         from derive.render.document import as_dict
@@ -130,10 +168,26 @@ def _export(args) -> int:
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
+def _bench(args) -> int:
+    from derive.bench import bench_check
+
+    if args.repeat < 1:
+        raise SpecError(f"--repeat must be at least 1, got {args.repeat}")
+    try:
+        b = bench_check([a for a in args.check_args if a != "--"], args.repeat)
+    except RuntimeError as exc:
+        raise DeriveError(str(exc)) from None
+    shown = " ".join(b["args"]) or "(defaults)"
+    print(f"derive check {shown}: wall {b['median']:.3f} s median, {b['min']:.3f} s min, {b['max']:.3f} s max "
+          f"over {b['repeat']} runs (interpreter start included)")
+    print("phases (last run): " + ", ".join(f"{k} {v:.3f} s" for k, v in b["phases"].items()))
+    return EXIT_PASS
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"check": _check, "export": _export}[args.command](args)
+        return {"check": _check, "export": _export, "bench": _bench}[args.command](args)
     except DeriveError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

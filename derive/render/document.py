@@ -6,7 +6,7 @@ import math
 
 from checks.report import Report
 
-__all__ = ["as_dict", "lam_text"]
+__all__ = ["as_dict", "file_as_dict", "lam_text"]
 
 
 def lam_text(report: Report) -> str:
@@ -53,3 +53,53 @@ def as_dict(report: Report) -> dict:
     if report.timings:
         doc["timings"] = {k: round(v, 4) for k, v in report.timings.items()}
     return doc
+
+
+def _numeric(num) -> dict | None:
+    if num is None:
+        return None
+    worst = num.worst and {"entry": num.worst.entry, "draw": num.worst.draw, "activation": num.worst.activation,
+                           "left": _number(num.worst.automatic), "right": _number(num.worst.hand)}
+    out = {"status": num.status, "max_abs_error": _number(num.max_abs_error),
+           "max_rel_error": _number(num.max_rel_error), "worst": worst, "draws": num.draws}
+    if num.reason:
+        out["reason"] = num.reason
+    return out
+
+
+def file_as_dict(report) -> dict:
+    """The report on one file: every equation or step is one entry of ``claims``."""
+    net = report.nets[0]
+    claims, per_line = [], {}
+    for r in report.results:
+        n = per_line[r.step.line] = per_line.get(r.step.line, 0) + 1
+        source = f"{report.path}:{r.step.line}"
+        entry = {"id": source if n == 1 else f"{source}#{n}", "source": source, "latex": r.step.text,
+                 "status": r.status, "passed": r.passed}
+        if r.reason:
+            entry["reason"] = r.reason
+        if r.passed is not None:
+            entry["left"], entry["right"] = str(r.step.lhs), str(r.step.rhs)
+            symbolic = {"status": r.symbolic, "entries": r.instances}
+            if r.failure:
+                v = r.failure.verdict
+                symbolic["first_failing_entry"] = {"entry": r.failure.where, "difference": v.difference,
+                                                   "left": v.automatic, "right": v.hand, "witness": v.witness}
+            entry["symbolic"], entry["numeric"] = symbolic, _numeric(r.numeric)
+        if r.remarks:
+            entry["remarks"] = list(r.remarks)
+        claims.append(entry)
+    return {
+        "file": report.path,
+        "passed": report.passed,
+        "strict": report.strict,
+        "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,
+                    "samples": net.m, "lambda": "symbolic" if net.lam is None else str(net.lam),
+                    "engine": net.engine},
+        "seed": report.seed,
+        "draws": report.draws,
+        "tolerance": report.rtol,
+        "relative_error": "|left - right| / max(|left|, |right|, 1)",
+        "numeric_activations": list(report.activations),
+        "claims": claims,
+    }

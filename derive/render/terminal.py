@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from rich import box
@@ -12,7 +13,7 @@ from rich.text import Text
 from checks.report import PHASES, Report
 from derive.render.document import lam_text
 
-__all__ = ["render", "plain"]
+__all__ = ["render", "render_file", "file_summary", "plain", "as_text"]
 
 _MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
            r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " "}
@@ -24,7 +25,8 @@ def plain(latex: str) -> str:
     for macro, sign in _MACROS.items():
         text = text.replace(macro, sign)
     text = re.sub(r"∂\s+", "∂", text)
-    frac = re.compile(r"\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
+    text = re.sub(r"\\text\{([^{}]*)\}", r"\1", text)
+    frac = re.compile(r"\\frac\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
     text = frac.sub(lambda m: f"{_atom(m[1].strip())}/{_atom(m[2].strip())}", text)
     text = re.sub(r"([_^])\{(.)\}", r"\1\2", text)
     text = re.sub(r"\\([a-zA-Z]+)", r"\1", text)
@@ -88,3 +90,78 @@ def _failure(r, report: Report, console: Console) -> None:
         w = num.worst
         console.print(f"  numeric: max rel error {num.max_rel_error:.3g} > {report.rtol:g} at {w.entry}, draw {w.draw}"
                       f" ({w.activation}): automatic {w.automatic:.12g}, hand {w.hand:.12g}")
+
+
+def as_text(report: Report, width: int = 100) -> str:
+    """The report as plain text (no colour), e.g. for an assertion message in a pytest suite."""
+    buffer = io.StringIO()
+    render(report, Console(file=buffer, width=width, color_system=None))
+    return buffer.getvalue()
+
+
+def _step_detail(r) -> str:
+    if r.status == "not checked":
+        return r.reason
+    if r.status == "passed":
+        return f"{r.instances} proved · rel err {r.numeric.max_rel_error:.0e}" if r.numeric else ""
+    parts = []
+    if r.failure:
+        parts.append(f"{r.symbolic} at {r.failure.where}")
+    if r.numeric and not r.numeric.passed:
+        parts.append(r.numeric.reason or f"rel err {r.numeric.max_rel_error:.2g}")
+    return "; ".join(parts)
+
+
+def render_file(report, console: Console) -> None:
+    """The report on one file: one row per equation or step, its source line, status and why."""
+    net = report.nets[0]
+    sizes = " and ".join(",".join(map(str, n.sizes)) for n in report.nets)
+    console.print(Text(f"derive · {report.path}", style="bold"))
+    console.print(f"networks  {sizes} · f {net.activation.name} · m = {net.m} · "
+                  f"λ {'symbolic' if net.lam is None else net.lam}")
+    console.print(f"numeric   {report.draws} draws · seed {report.seed} · rtol {report.rtol:g} · "
+                  f"f ∈ {', '.join(report.activations)}")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("line", justify="right")
+    table.add_column("equation", overflow="fold", ratio=3)
+    table.add_column("status", no_wrap=True)
+    table.add_column("detail", overflow="fold", ratio=2)
+    marks = {"passed": Text("✓ passed", style="green"), "failed": Text("✗ FAILED", style="bold red"),
+             "not checked": Text("· not checked", style="yellow")}
+    for r in report.results:
+        table.add_row(str(r.step.line), plain(r.step.text), marks[r.status], _step_detail(r))
+    console.print(table)
+    failed = [r for r in report.results if r.status == "failed"]
+    seen_chains = set()
+    for r in failed:
+        lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
+        seen_chains.add(r.step.chain)
+        console.print(Text(f"✗ {report.path}:{r.step.line} ({lead} of the equation at line {r.step.chain})",
+                           style="bold red"))
+        console.print(f"  left:  {r.step.lhs}")
+        console.print(f"  right: {r.step.rhs}")
+        if r.failure:
+            v = r.failure.verdict
+            console.print(f"  {r.symbolic} at {r.failure.where}: left − right = {v.difference}")
+            if v.witness:
+                console.print(f"  witness: left {v.automatic}, right {v.hand} at a random rational point, {v.witness}")
+        if r.numeric and not r.numeric.passed and r.numeric.worst:
+            w = r.numeric.worst
+            console.print(f"  numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
+                          f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+    remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
+    if remarks:
+        console.print(Text("remarks (notation, not failures)", style="bold"))
+        for line, m in remarks:
+            console.print(f"  line {line}: {m}")
+    console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
+
+
+def file_summary(report) -> str:
+    """One line: PASS or FAIL, and the counts."""
+    checked = report.checked
+    unchecked = len(report.results) - len(checked)
+    good = sum(r.passed for r in checked)
+    strict = " (--strict: unchecked equations fail)" if report.strict and unchecked else ""
+    return (f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {good} of {len(checked)} checked equations "
+            f"passed, {unchecked} not checked{strict}")

@@ -1,0 +1,224 @@
+"""The AST of the seed's index notation: frozen, hashable nodes whose str() is readable LaTeX.
+
+str() of a parsed node parses back to an equal node (integer constants), so error
+messages can quote exactly what the reader understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = [
+    "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
+    "Sum", "Derivative", "Norm", "Relation",
+]
+
+
+class Node:
+    """Base of every AST node."""
+
+    __slots__ = ()
+
+
+def _tex(name: str) -> str:
+    """Spell a stored name as LaTeX: "delta" -> "\\delta", "f'" -> "f'", "n_l" unchanged."""
+    base = name.rstrip("'")
+    return ("\\" if len(base) > 1 and base.isalpha() else "") + name
+
+
+def _wrap(node: Node, weakest: int) -> str:
+    """str(node), parenthesised when it binds more weakly than `weakest` requires."""
+    text = str(node)
+    return f"({text})" if _strength(node) < weakest else text
+
+
+def _strength(node: Node) -> int:
+    """How tightly a node binds: 1 sum of terms, 2 prefix operators, 3 product, 4 atom."""
+    if isinstance(node, Add):
+        return 1
+    if isinstance(node, (Neg, Sum, Derivative)):
+        return 2
+    if isinstance(node, Mul):
+        return 3
+    return 4
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    """A constant, exact."""
+
+    value: Fraction
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Var(Node):
+    """An index letter (i, j, k, l, m) or n_l, where it stands for an integer."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return _tex(self.name)
+
+
+@dataclass(frozen=True)
+class Sym(Node):
+    """An indexed quantity: units in `sub`, layer in `sup`, sample (x, y only) in `sample`."""
+
+    name: str
+    sub: tuple[Node, ...] = ()
+    sup: Node | None = None
+    sample: Node | None = None
+
+    def __str__(self) -> str:
+        text = _tex(self.name)
+        if self.sub:
+            letters = all(isinstance(i, Var) and len(i.name) == 1 for i in self.sub)
+            text += "_{" + ("" if letters else ", ").join(map(str, self.sub)) + "}"
+        if self.sup is not None:
+            text += "^{" + str(self.sup) + "}"
+        if self.sample is not None:
+            text += "^{(" + str(self.sample) + ")}"
+        return text
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A function applied to arguments: f(z), f'(z), h_{W,b}(x), J(W,b;x,y), exp(...)."""
+
+    name: str
+    args: tuple[Node, ...]
+    sub: tuple[Node, ...] = ()
+    sup: Node | None = None
+    semicolon: bool = False
+
+    def __str__(self) -> str:
+        text = _tex(self.name)
+        if self.sub:
+            text += "_{" + ", ".join(map(str, self.sub)) + "}"
+        if self.sup is not None:
+            text += "^{" + str(self.sup) + "}"
+        args = [str(a) for a in self.args]
+        if self.semicolon:  # only the flag is kept: print the usual (parameters; data) halves
+            half = (len(args) + 1) // 2
+            return f"{text}({', '.join(args[:half])}; {', '.join(args[half:])})"
+        return f"{text}({', '.join(args)})"
+
+
+@dataclass(frozen=True)
+class Add(Node):
+    """A sum of terms; subtraction is a Neg term."""
+
+    terms: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        parts = [_wrap(self.terms[0], 2)]
+        for term in self.terms[1:]:
+            if isinstance(term, Neg):
+                parts.append("- " + _wrap(term.x, 3))
+            else:
+                parts.append("+ " + _wrap(term, 2))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Mul(Node):
+    """A product of factors, written by juxtaposition, \\cdot or \\times."""
+
+    factors: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        # A prefix operator swallows what follows it, so only the last factor may go bare.
+        last = len(self.factors) - 1
+        return " ".join(_wrap(f, 2 if i == last and not isinstance(f, Neg) else 3)
+                        for i, f in enumerate(self.factors))
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    """Negation of a whole product term."""
+
+    x: Node
+
+    def __str__(self) -> str:
+        return "-" + _wrap(self.x, 3)
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """base^exp, for powers of expressions and of scalars such as \\lambda or m."""
+
+    base: Node
+    exp: Node
+
+    def __str__(self) -> str:
+        plain = isinstance(self.base, (Norm, Call, Frac)) or (
+            isinstance(self.base, Num) and self.base.value.denominator == 1 and self.base.value >= 0)
+        base = str(self.base) if plain else f"({self.base})"
+        return f"{base}^{{{self.exp}}}"
+
+
+@dataclass(frozen=True)
+class Frac(Node):
+    """num / den, from \\frac{..}{..} or a slash."""
+
+    num: Node
+    den: Node
+
+    def __str__(self) -> str:
+        return f"\\frac{{{self.num}}}{{{self.den}}}"
+
+
+@dataclass(frozen=True)
+class Sum(Node):
+    """\\sum_{var=lower}^{upper} body; the body is the rest of the product term."""
+
+    var: Var | None
+    lower: Node | None
+    upper: Node | None
+    body: Node
+
+    def __str__(self) -> str:
+        text = "\\sum"
+        if self.var is not None:
+            text += f"_{{{self.var}" + ("" if self.lower is None else f"={self.lower}") + "}"
+        if self.upper is not None:
+            text += f"^{{{self.upper}}}"
+        return f"{text} {_wrap(self.body, 2)}"
+
+
+@dataclass(frozen=True)
+class Derivative(Node):
+    """d body / d wrt; body None when the operator \\frac{\\partial}{\\partial x} stands alone."""
+
+    wrt: Sym
+    body: Node | None
+
+    def __str__(self) -> str:
+        text = f"\\frac{{\\partial}}{{\\partial {self.wrt}}}"
+        return text if self.body is None else f"{text} {_wrap(self.body, 2)}"
+
+
+@dataclass(frozen=True)
+class Norm(Node):
+    """The Euclidean norm \\| x \\|."""
+
+    x: Node
+
+    def __str__(self) -> str:
+        return f"\\| {self.x} \\|"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One row: lhs = rhs[0] = rhs[1] ...; lhs is None on a row that continues the previous one."""
+
+    lhs: Node | None
+    rhs: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        sides = ([] if self.lhs is None else [str(self.lhs)]) + [str(r) for r in self.rhs]
+        return ("= " if self.lhs is None else "") + " = ".join(sides)

@@ -1,0 +1,328 @@
+"""Parse one row of the seed's LaTeX index notation into the AST of `derive.reader.ast`.
+
+A TeX-aware tokenizer and a hand-written recursive-descent parser: linear in the
+input, nesting capped at MAX_DEPTH, and every failure is a one-line ParseError.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from derive.errors import ParseError
+from derive.reader.ast import (
+    Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var,
+)
+from derive.reader.tokens import CLOSERS, FUNCTION_MACROS, Tok, fail, tokenize
+
+__all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
+
+MAX_DEPTH = 200
+FUNCTIONS = frozenset({"f", "g", "h", "J", "L", "E", "C", "sigma", "phi", "varphi"})
+LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
+SAMPLED = frozenset({"x", "y"})  # superscript = sample index
+_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
+
+
+def _index(node: Node) -> Node:
+    """Read a script as an index expression: bare letters (and n_l) become Var."""
+    if isinstance(node, Sym) and not node.sub and node.sup is None and node.sample is None:
+        return Var(node.name)
+    if isinstance(node, Add):
+        return Add(tuple(map(_index, node.terms)))
+    if isinstance(node, Mul):
+        return Mul(tuple(map(_index, node.factors)))
+    if isinstance(node, Neg):
+        return Neg(_index(node.x))
+    return node
+
+
+def _units(items: list[Node]) -> tuple[Node, ...]:
+    """Subscript indices: {ij} and {i,j} are two indices, {l+1} or {n_l} one."""
+    if len(items) == 1 and isinstance(items[0], Mul) and all(
+            isinstance(f, Sym) and len(f.name) == 1 and f == Sym(f.name) for f in items[0].factors):
+        items = list(items[0].factors)
+    return tuple(map(_index, items))
+
+
+def _extend(factors: list[Node], node: Node) -> None:
+    """Append a factor; parentheses leave no trace, so (a b) c is a b c."""
+    factors.extend(node.factors if isinstance(node, Mul) else (node,))
+
+
+def _product_of(factors: list[Node]) -> Node:
+    return factors[0] if len(factors) == 1 else Mul(tuple(factors))
+
+
+class _Parser:
+    """Recursive descent over the token list; `depth` counts nested groups and operator bodies."""
+
+    def __init__(self, text: str):
+        self.toks = tokenize(text)
+        self.i = 0
+        self.depth = 0
+        self.in_norm = False  # inside \| ... \|, where the next \| closes
+
+    def peek(self, ahead: int = 0) -> Tok:
+        return self.toks[min(self.i + ahead, len(self.toks) - 1)]
+
+    def next(self) -> Tok:
+        tok = self.peek()
+        self.i = min(self.i + 1, len(self.toks) - 1)
+        return tok
+
+    def ends_product(self, tok: Tok) -> bool:
+        return tok.kind in _ENDS and (tok.kind != "norm" or self.in_norm)
+
+    def finish(self) -> None:
+        tok = self.peek()
+        if tok.kind in CLOSERS.values() and tok.kind != "norm":
+            raise fail(f"unmatched {tok}", tok.col)
+        if tok.kind != "end":
+            raise fail(f"unexpected {tok}", tok.col)
+
+    def relation(self) -> Relation:
+        lhs = None if self.peek().kind == "=" else self.expr()
+        rhs = []
+        while self.peek().kind == "=":
+            self.next()
+            rhs.append(self.expr())
+        self.finish()
+        return Relation(lhs, tuple(rhs))
+
+    def expr(self, one_term: bool = False) -> Node:
+        """Signed product terms joined by + and -; of a run of signs only the parity is kept."""
+        terms = []
+        while True:
+            negative = False
+            while self.peek().kind in ("+", "-"):
+                negative ^= self.next().kind == "-"
+            node = self.product()
+            if negative:
+                terms.append(Neg(node))
+            else:  # parentheses leave no trace: a + (b + c) is a + b + c
+                terms.extend(node.terms if isinstance(node, Add) else (node,))
+            if one_term or self.peek().kind not in ("+", "-"):
+                return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def product(self) -> Node:
+        """Factors by juxtaposition, \\cdot, \\times or *; a/b/c is a over (b c)."""
+        num, den = [], []
+        _extend(num, self.factor())
+        while not self.ends_product(tok := self.peek()):
+            if tok.kind == "/":
+                self.next()
+                _extend(den, self.factor())
+                continue
+            if tok.kind == "mul":
+                self.next()
+            _extend(num, self.factor())
+        return _product_of(num) if not den else Frac(_product_of(num), _product_of(den))
+
+    def enter(self, norm: bool = False) -> bool:
+        """Go one level deeper (refusing to pass MAX_DEPTH); returns the state for leave()."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"nesting deeper than {MAX_DEPTH}")
+        saved, self.in_norm = self.in_norm, norm
+        return saved
+
+    def leave(self, saved: bool) -> None:
+        self.depth, self.in_norm = self.depth - 1, saved
+
+    def factor(self) -> Node:
+        tok = self.next()
+        if tok.kind == "num":
+            return self.power(Num(Fraction(tok.text)))
+        if tok.kind == "name":
+            return self.named(tok)
+        if tok.kind == "sum":
+            return self.summation()
+        if tok.kind == "frac":
+            if self.peek().kind == "{" and self.peek(1).kind == "partial":
+                return self.derivative()
+            return self.power(Frac(self.arg(), self.arg()))
+        if tok.kind in CLOSERS and not self.ends_product(tok):
+            items, _ = self.group(tok)
+            return self.power(Norm(items[0]) if tok.kind in ("norm", "lnorm") else items[0])
+        raise fail(f"expected an expression, found {tok}", tok.col)
+
+    def group(self, opener: Tok, separators: str = "") -> tuple[list[Node], bool]:
+        """Items between an opener and its closer, split at the given separators."""
+        saved = self.enter(norm=opener.kind == "norm")
+        items, semicolon = [self.expr()], False
+        while self.peek().kind in separators:
+            semicolon |= self.next().kind == ";"
+            items.append(self.expr())
+        self.close(opener)
+        self.leave(saved)
+        return items, semicolon
+
+    def close(self, opener: Tok) -> None:
+        tok = self.next()
+        if tok.kind == CLOSERS[opener.kind]:
+            return
+        if tok.kind == "end":
+            raise fail(f"unclosed {opener}", opener.col)
+        if tok.kind in CLOSERS.values():
+            raise fail(f"{opener} at column {opener.col} closed by {tok}", tok.col)
+        raise fail(f"unexpected {tok} inside {opener} opened at column {opener.col}", tok.col)
+
+    def power(self, node: Node) -> Node:
+        if self.peek().kind == "_":
+            raise fail(f"subscript on {node}", self.peek().col)
+        if self.peek().kind == "^":
+            node = Pow(node, self.arg(self.next()))
+            if self.peek().kind in ("^", "_"):
+                raise fail(f"double script after {node}", self.peek().col)
+        return node
+
+    def arg(self, after: Tok | None = None, separators: str = "") -> Node | list[Node]:
+        """TeX's macro argument: one token or one {group}; a list of items when separators are given."""
+        tok = self.next()
+        if tok.kind == "{":
+            items, _ = self.group(tok, separators)
+            return items if separators else items[0]
+        if tok.kind == "num" and len(tok.text) > 1:  # x_12 is x_1 times 2
+            self.i -= 1
+            self.toks[self.i] = Tok("num", tok.text[1:], tok.col + 1)
+            tok = Tok("num", tok.text[0], tok.col)
+        if tok.kind in ("num", "name"):
+            node = Num(Fraction(tok.text)) if tok.kind == "num" else Sym(tok.text)
+            return [node] if separators else node
+        where = "" if after is None else f" after {after}"
+        raise fail(f"expected an argument{where}, found {tok}", tok.col)
+
+    def named(self, tok: Tok) -> Node:
+        """A letter or macro with its scripts and primes: an indexed symbol or a function call."""
+        name, sub, sup, primes = tok.text, None, None, 0
+        while (script := self.peek()).kind in ("_", "^", "'"):
+            self.next()
+            if script.kind == "'" or script.kind == "^" and self.primed():
+                primes += 1
+            elif (sub if script.kind == "_" else sup) is not None:
+                raise fail(f"double {'sub' if script.kind == '_' else 'super'}script", script.col)
+            elif script.kind == "_":
+                sub = self.arg(script, ",")
+            else:
+                sup = self.arg(script)
+        if primes or name in FUNCTIONS or name in FUNCTION_MACROS.values():
+            if self.peek().kind == "(":
+                args, semicolon = self.group(self.next(), ",;")
+                call = Call(name + "'" * primes, tuple(args), tuple(sub or ()),
+                            None if sup is None else _index(sup), semicolon)
+                return self.power(call)
+            if primes or name in FUNCTION_MACROS.values():
+                raise fail(f"expected '(' after {name}" + "'" * primes, self.peek().col)
+        if name == "e" and sub is None and sup is not None:
+            return Call("exp", (sup,))
+        if name == "n" and sub == [Sym("l")]:
+            name, sub = "n_l", None
+        units = _units(sub) if sub else ()
+        if name in SAMPLED:
+            return Sym(name, units, None, None if sup is None else _index(sup))
+        if name in LAYERED:
+            return Sym(name, units, None if sup is None else _index(sup))
+        return Sym(name, units) if sup is None else Pow(Sym(name, units), sup)
+
+    def primed(self) -> bool:
+        """After ^: consume \\prime or {\\prime} and say so."""
+        if self.peek().kind == "prime":
+            self.next()
+            return True
+        if [t.kind for t in self.toks[self.i:self.i + 3]] == ["{", "prime", "}"]:
+            self.i += 3
+            return True
+        return False
+
+    def summation(self) -> Sum:
+        var = lower = upper = None
+        for _ in range(2):
+            tok = self.peek()
+            if tok.kind == "_" and var is None:
+                self.next()
+                var, lower = self.sum_range()
+            elif tok.kind == "^" and upper is None:
+                upper = _index(self.arg(self.next()))
+        body = self.body()
+        if body is None:
+            raise fail("\\sum without a body", self.peek().col)
+        return Sum(var, lower, upper, body)
+
+    def sum_range(self) -> tuple[Var, Node | None]:
+        """The subscript of \\sum: i, {i}, or {i=1}."""
+        if self.peek().kind != "{":
+            var, lower = _index(self.arg()), None
+        else:
+            brace, saved = self.next(), self.enter()
+            var, lower = _index(self.expr()), None
+            if self.peek().kind == "=":
+                self.next()
+                lower = _index(self.expr())
+            self.close(brace)
+            self.leave(saved)
+        if not isinstance(var, Var):
+            raise fail(f"summation index {var} is not a letter", self.peek().col)
+        return var, lower
+
+    def derivative(self) -> Node:
+        """\\frac{\\partial X}{\\partial s} (body X), or the operator \\frac{\\partial}{\\partial s} BODY."""
+        numerator = self.next()
+        self.next()  # \partial
+        saved = self.enter()
+        body = None if self.peek().kind == "}" else self.expr()
+        self.close(numerator)
+        self.leave(saved)
+        denominator = self.next()
+        if denominator.kind != "{" or self.next().kind != "partial":
+            raise fail("expected {\\partial <symbol>} as denominator", denominator.col)
+        saved = self.enter()
+        wrt = self.factor()
+        if not isinstance(wrt, Sym):
+            raise fail(f"derivative with respect to {wrt}, which is not an indexed symbol", denominator.col)
+        self.close(denominator)
+        self.leave(saved)
+        if body is None:
+            body = self.body()
+        return Derivative(wrt, body)
+
+    def body(self) -> Node | None:
+        """What a prefix operator applies to: the rest of the product term, or None if nothing follows."""
+        tok = self.peek()
+        if self.ends_product(tok) and tok.kind not in ("+", "-"):
+            return None
+        saved = self.enter()
+        node = self.expr(one_term=True)
+        self.leave(saved)
+        return node
+
+
+def parse_equation(text: str) -> Relation:
+    """Parse one display row, possibly a chain A = B = C, into a Relation.
+
+    A row starting with "=" continues the previous row's chain: its lhs is None.
+    Raises ParseError (one line, with the column) for anything not understood.
+
+    >>> str(parse_equation(r"z^{l+1}=W^la^l+b^l"))
+    'z^{l + 1} = W^{l} a^{l} + b^{l}'
+    """
+    return _run(text, _Parser.relation)
+
+
+def parse_expression(text: str) -> Node:
+    """Parse one expression (no "=") into a Node; raises ParseError otherwise.
+
+    >>> str(parse_expression(r"\\delta^{(n_l-1)}_i"))
+    '\\\\delta_{i}^{n_l - 1}'
+    """
+    def whole(parser: _Parser) -> Node:
+        node = parser.expr()
+        parser.finish()
+        return node
+    return _run(text, whole)
+
+
+def _run(text: str, parse):
+    try:
+        return parse(_Parser(text))
+    except RecursionError:  # deep chains whose frames outgrow Python's stack before MAX_DEPTH
+        raise ParseError("nesting too deep for Python's stack") from None

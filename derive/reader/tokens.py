@@ -1,0 +1,98 @@
+"""Split one row of LaTeX math into tokens, the way TeX sees them in math mode.
+
+Spacing, sizing (\\left, \\big...), \\label and alignment marks vanish here, so the parser
+only ever sees what carries meaning; unknown macros and stray characters fail early.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from derive.errors import ParseError
+
+__all__ = ["FUNCTION_MACROS", "CLOSERS", "Tok", "fail", "tokenize"]
+
+GREEK = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
+    "xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+    "Phi Psi Omega".split())
+FUNCTION_MACROS = {"tanh": "tanh", "exp": "exp", "log": "log", "ln": "log"}  # need "(...)"
+
+_SIZERS = frozenset("left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr".split())
+_IGNORED = _SIZERS | {"displaystyle", "textstyle", "limits", "nolimits", "nonumber", "notag",
+                      "quad", "qquad", ",", ";", "!", ":", " ", "\n", "\t", "\r"}
+_ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\{",
+            "rbrace": "\\}", "lbrack": "[", "rbrack": "]", "|": "norm", "Vert": "norm",
+            "lVert": "lnorm", "rVert": "rnorm", "frac": "frac", "dfrac": "frac", "tfrac": "frac",
+            "sum": "sum", "partial": "partial", "prime": "prime"}
+_CHARS = frozenset("+-=()[]{}^_',;/.")
+CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "norm": "norm", "lnorm": "rnorm"}
+_TOKEN = re.compile(r"(?P<ws>[ \t\r\n\f\v~&]+)|(?P<cs>\\(?:[A-Za-z]+|[\s\S]))"
+                    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>[\s\S])")
+_LABEL = re.compile(r"\*?[ \t\r\n]*\{[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class Tok:
+    """One token and the 1-based column where it starts."""
+
+    kind: str  # "name", "num", "frac", "sum", "partial", "prime", "mul", "norm", a char, "end"
+    text: str
+    col: int
+
+    def __str__(self) -> str:
+        return "end of row" if self.kind == "end" else f"'{self.text}'"
+
+
+def fail(message: str, col: int) -> ParseError:
+    """A ParseError that says where."""
+    return ParseError(f"{message} at column {col}")
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split a row into tokens, dropping spacing, sizing and labels (TeX: spaces never matter in math)."""
+    toks: list[Tok] = []
+    pos, after_sizer = 0, False
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        kind, s, col, pos = match.lastgroup, match.group(), pos + 1, match.end()
+        if kind == "ws":
+            continue
+        if after_sizer and s == ".":  # \left. and \right. are invisible delimiters
+            after_sizer = False
+            continue
+        after_sizer = False
+        if kind == "cs":
+            name = s[1:]
+            if name in _IGNORED:
+                after_sizer = name in _SIZERS
+            elif name in ("label", "tag"):
+                label = _LABEL.match(text, pos)
+                if label is None:
+                    raise fail(f"\\{name} without {{...}}", col)
+                pos = label.end()
+            elif name in _ALIASES:
+                toks.append(Tok(_ALIASES[name], s, col))
+            elif name in GREEK or name in FUNCTION_MACROS:
+                toks.append(Tok("name", FUNCTION_MACROS.get(name, name), col))
+            elif name == "\\":
+                raise fail("unexpected row break \\\\", col)
+            else:
+                raise fail(f"unknown macro {s}", col)
+        elif kind == "num":
+            toks.append(Tok("num", s, col))
+        elif s.isascii() and s.isalpha():
+            toks.append(Tok("name", s, col))
+        elif s == "*":
+            toks.append(Tok("mul", s, col))
+        elif s in _CHARS:
+            toks.append(Tok(s, s, col))
+        elif s == "|":
+            raise fail("absolute value |...| is not supported (use \\| for a norm)", col)
+        else:
+            raise fail(f"unexpected character {s!r}", col)
+    while toks and toks[-1].kind in (",", "."):  # sentence punctuation after a display row
+        toks.pop()
+    toks.append(Tok("end", "", len(text) + 1))
+    return toks
