@@ -98,7 +98,7 @@ def fprime_lemma(act: Activation) -> bool:
     return sympy.simplify(gap.rewrite(sympy.exp)) == 0
 
 
-def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[float, float, str] | None:
+def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, str, str] | None:
     """Both sides at a random rational point, or None when they agree at every try."""
     auto_s, hand_s = eng.to_sympy(auto), eng.to_sympy(hand)
     rnd = random.Random(seed)
@@ -117,7 +117,7 @@ def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[float,
         if a is None or h is None:
             return None
         if abs(a - h) > sympy.Float(10) ** -40 * (1 + abs(a) + abs(h)):
-            return float(a), float(h), about
+            return _shown(a), _shown(h), about
     return None
 
 
@@ -156,7 +156,7 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
     if found is None:
         return Verdict("undecided", shown)
     a, h, about = found
-    return Verdict("refuted", shown, f"{a:.12g}", f"{h:.12g}", about)
+    return Verdict("refuted", shown, a, h, about)
 
 
 def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0) -> SymbolicResult:
@@ -188,6 +188,11 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not fprime_lemma(act):
         return SymbolicResult("undecided", count, None, f"could not prove the written f' of {act.name}")
     return SymbolicResult("proved", count)
+
+
+def _shown(value) -> str:
+    """A value of a witness to 12 significant digits, however large."""
+    return sympy.sstr(sympy.N(value, 12))
 
 
 def _short(text: str) -> str:

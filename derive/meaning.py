@@ -24,6 +24,8 @@ from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm,
 __all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "Vec", "Mat", "free_indices"]
 
 INDEX_NAMES = frozenset("ijklpqrtuv")
+MAX_TERMS = 1000  # terms of one sum
+MAX_POWER = 64  # |exponent| of a power
 
 
 class Unfit(DeriveError):
@@ -229,6 +231,8 @@ class Meaning:
         base, exp = self.value(node.base, env), self.value(node.exp, env)
         if isinstance(base, (Vec, Mat)) or isinstance(exp, (Vec, Mat)):
             raise NotUnderstood(f"power of a vector in {node}")
+        if exp.is_Number and abs(exp) > MAX_POWER:
+            raise NotUnderstood(f"the exponent {exp} is too large (at most {MAX_POWER})")
         return base**exp
 
     def _norm(self, node: Norm, env: Env):
@@ -238,6 +242,8 @@ class Meaning:
         if node.var is None or node.lower is None or node.upper is None:
             raise NotUnderstood(f"a sum needs an index and both bounds: {node}")
         lo, hi, name = self.index(node.lower, env), self.index(node.upper, env), node.var.name
+        if hi - lo + 1 > MAX_TERMS:
+            raise NotUnderstood(f"a sum of {hi - lo + 1} terms (at most {MAX_TERMS})")
         over_samples = node.upper == Var("m") or node.upper == Sym("m")
         total = 0
         for k in range(lo, hi + 1):

@@ -91,36 +91,37 @@ def read_text(path: str | Path) -> str:
 
 
 class _Cursor:
-    """Line number and inline-$$ parity at an offset, counted on from the last offset asked about.
+    """Line number, and inline-$$ parity within the line, at offsets that only move forward.
 
-    Offsets arrive in increasing order, so the whole scan stays linear.
+    Each query counts on from the previous one, so the whole scan stays linear.
     """
 
     def __init__(self, text: str):
-        self.text, self.pos, self.line, self.dollars = text, 0, 1, 0
-
-    def advance(self, pos: int) -> None:
-        if pos < self.pos:
-            self.pos, self.line, self.dollars = 0, 1, 0
-        newlines = self.text.count("\n", self.pos, pos)
-        if newlines:  # inline $$...$$ does not outlive its line here
-            self.line += newlines
-            self.dollars = self.text.count("$$", self.text.rfind("\n", self.pos, pos) + 1, pos)
-        else:
-            self.dollars += self.text.count("$$", self.pos, pos)
-        self.pos = pos
+        self.text, self.pos, self.line, self.line_start = text, 0, 1, 0
+        self.dollars_to, self.dollars = 0, 0
 
     def line_at(self, pos: int) -> int:
-        self.advance(pos)
+        if pos < self.pos:
+            self.pos, self.line, self.line_start = 0, 1, 0
+        newlines = self.text.count("\n", self.pos, pos)
+        if newlines:
+            self.line += newlines
+            self.line_start = self.text.rfind("\n", self.pos, pos) + 1
+        self.pos = pos
         return self.line
 
     def in_inline_math(self, pos: int) -> bool:
-        self.advance(pos)
+        """Whether pos follows an odd number of $$ on its line (inline math ends with its line)."""
+        self.line_at(pos)
+        if self.dollars_to < self.line_start:
+            self.dollars_to, self.dollars = self.line_start, 0
+        self.dollars += self.text.count("$$", self.dollars_to, pos)
+        self.dollars_to = pos
         return self.dollars % 2 == 1
 
     def after_block(self, pos: int) -> None:
-        self.advance(pos)
-        self.dollars = 0
+        """Inline math restarts after a display block, even on the same line."""
+        self.dollars_to, self.dollars = pos, 0
 
 
 def _escaped(text: str, pos: int) -> bool:
@@ -180,7 +181,7 @@ def display_equations(text: str) -> list[Block]:
                 opener = f"\\begin{{{env}}}" if env in ENVIRONMENTS else env
                 blocks.append(Block(line, env, (), f"unterminated {opener} block opened at line {line}"))
                 break
-            blocks.append(_block(text, cursor, pos, closing.start(), env, line))
+            blocks.append(_block(text, pos, closing.start(), env, line))
             pos = closing.end()
             cursor.after_block(pos)
         for other, m in found.items():
@@ -189,43 +190,42 @@ def display_equations(text: str) -> list[Block]:
     return blocks
 
 
-def _block(text: str, cursor: _Cursor, start: int, end: int, env: str, line: int) -> Block:
+def _block(text: str, start: int, end: int, env: str, line: int) -> Block:
     """Unwrap environments that fill the whole block, then split it into rows."""
+    body_line = line
     while (begin := _BEGIN.match(text, start, end)) and begin.group(1) in ENVIRONMENTS:
         closing = "\\end{" + begin.group(1) + "}"
         while end > begin.end() and text[end - 1].isspace():
             end -= 1
         if end - len(closing) < begin.end() or not text.startswith(closing, end - len(closing)):
             break
+        body_line += text.count("\n", start, begin.end())
         env, start, end = begin.group(1), begin.end(), end - len(closing)
-    return Block(line, env, tuple(_rows(text[start:end], start, cursor, env in ALIGNED)))
+    return Block(line, env, tuple(_rows(text[start:end], body_line, env in ALIGNED)))
 
 
-def _rows(body: str, offset: int, cursor: _Cursor, aligned: bool):
-    """Rows of a block body, split at \\\\ outside braces; comments blanked, empty rows dropped."""
+def _rows(body: str, line: int, aligned: bool) -> list[Row]:
+    """Rows of a block body whose first line is `line`, split at \\ outside braces;
+    comments blanked, & marks removed, empty rows dropped."""
     if "%" in body:
         body = _COMMENT.sub(lambda m: m.group()[:m.start(1) - m.start()] + " " * len(m.group(1)), body)
-    depth, row_start, scanned = 0, 0, 0
-    for brk in _BREAK.finditer(body):
-        depth = max(0, depth + _balance(body, scanned, brk.start()))
-        scanned = brk.end()
-        if depth == 0:
-            yield from _row(body[row_start:brk.start()], offset + row_start, cursor, aligned)
-            row_start = brk.end()
-    yield from _row(body[row_start:], offset + row_start, cursor, aligned)
-
-
-def _balance(body: str, start: int, end: int) -> int:
-    """Unescaped { minus unescaped } in body[start:end], a stretch holding no \\\\."""
-    count = body.count
-    return (count("{", start, end) - count("\\{", start, end)
-            - count("}", start, end) + count("\\}", start, end))
-
-
-def _row(raw: str, offset: int, cursor: _Cursor, aligned: bool):
-    """The row, if it holds anything, with the line of its first character."""
-    clean = _AMPERSAND.sub(" ", raw)
-    text = clean.strip()
-    if text:
-        line = cursor.line_at(offset + len(clean) - len(clean.lstrip()))
-        yield Row(line, text, aligned and bool(_CONTINUES.match(raw)))
+    rows, depth, start, scanned, counted = [], 0, 0, 0, 0
+    for brk in [*_BREAK.finditer(body), None]:
+        stop = len(body) if brk is None else brk.start()
+        stretch = body[scanned:stop]
+        depth = max(0, depth + stretch.count("{") - stretch.count("}")
+                    + stretch.count("\\}") - stretch.count("\\{"))
+        if brk is not None and depth:
+            scanned = brk.end()
+            continue
+        raw = body[start:stop]
+        clean = _AMPERSAND.sub(" ", raw) if "&" in raw else raw
+        text = clean.lstrip()
+        if text:
+            first = start + len(clean) - len(text)
+            line += body.count("\n", counted, first)
+            counted = first
+            rows.append(Row(line, text.rstrip(), aligned and _CONTINUES.match(raw) is not None))
+        if brk is not None:
+            start = scanned = brk.end()
+    return rows

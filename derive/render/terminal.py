@@ -129,7 +129,7 @@ def render_file(report, console: Console) -> None:
     marks = {"passed": Text("✓ passed", style="green"), "failed": Text("✗ FAILED", style="bold red"),
              "not checked": Text("· not checked", style="yellow")}
     for r in report.results:
-        table.add_row(str(r.step.line), plain(r.step.text), marks[r.status], _step_detail(r))
+        table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
     console.print(table)
     failed = [r for r in report.results if r.status == "failed"]
     seen_chains = set()
@@ -157,11 +157,17 @@ def render_file(report, console: Console) -> None:
     console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def file_summary(report) -> str:
     """One line: PASS or FAIL, and the counts."""
     checked = report.checked
     unchecked = len(report.results) - len(checked)
     good = sum(r.passed for r in checked)
     strict = " (--strict: unchecked equations fail)" if report.strict and unchecked else ""
+    if not checked:
+        return f"FAIL  {report.path}: no equation could be checked ({unchecked} not checked)"
     return (f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {good} of {len(checked)} checked equations "
             f"passed, {unchecked} not checked{strict}")
