@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,8 +66,10 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
     """
     if not isinstance(draws, int) or draws < 1:
         raise SpecError(f"the number of draws must be a whole number ≥ 1, got {draws}")
-    if not rtol > 0:
-        raise SpecError(f"the relative tolerance must be positive, got {rtol}")
+    if not (rtol > 0 and math.isfinite(rtol)):
+        raise SpecError(f"the relative tolerance must be a positive finite number, got {rtol}")
+    if not isinstance(seed, int) or seed < 0:
+        raise SpecError(f"the seed must be a whole number ≥ 0, got {seed}")
     timings: dict = {}
     with _timed(timings, "build"):
         net.parameters, net.x(), net.y()

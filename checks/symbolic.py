@@ -48,14 +48,14 @@ class EntryFailure:
 
 @dataclass(frozen=True)
 class SymbolicResult:
-    status: str  # "proved", "refuted" or "undecided"
+    status: str  # "proved", "refuted", "undecided", or "vacuous" (the network has no such entry)
     entries: int
     failure: EntryFailure | None = None
     note: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.status == "proved"
+        return self.status in ("proved", "vacuous")
 
 
 class Canonical:
@@ -99,25 +99,34 @@ def fprime_lemma(act: Activation) -> bool:
 
 
 def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, str, str] | None:
-    """Both sides at a random rational point, or None when they agree at every try."""
+    """Both sides at a random rational point, or None when they agree at every try.
+
+    Generic f is a random cubic with rational coefficients, so both values are exact
+    rationals and compared exactly; a concrete activation is evaluated to 60 digits.
+    The point depends only on ``seed`` (symbols are visited in name order).
+    """
     auto_s, hand_s = eng.to_sympy(auto), eng.to_sympy(hand)
+    symbols = sorted(auto_s.free_symbols | hand_s.free_symbols, key=str)
     rnd = random.Random(seed)
     for _ in range(WITNESS_TRIES):
         if act.generic:
-            c = [sympy.Rational(rnd.randint(-9, 9), rnd.randint(1, 9)) for _ in range(4)]
+            c = [sympy.Rational(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]  # small: values stay small
             func = lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3  # noqa: E731
             dfunc = lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2  # noqa: E731
             about = f"f(t) = {sympy.sstr(func(sympy.Symbol('t')))}"
         else:
-            func = lambda t: sympy.N(act.f_of(t, sympy), 60)  # noqa: E731
-            dfunc = lambda t: sympy.N(sympy.diff(act.f_of(sympy.Symbol("t"), sympy), "t").subs("t", t), 60)  # noqa: E731
+            t = sympy.Symbol("t")
+            func = lambda u: sympy.N(act.f_of(u, sympy), 60)  # noqa: E731
+            dfunc = lambda u: sympy.N(sympy.diff(act.f_of(t, sympy), t).subs(t, u), 60)  # noqa: E731
             about = f"f = {act.name}"
-        point = {s: sympy.Rational(rnd.randint(-9, 9), rnd.randint(1, 9)) for s in (auto_s - hand_s).free_symbols}
+        point = {s: sympy.Rational(rnd.randint(-2, 2), rnd.randint(1, 4)) for s in symbols}
         a, h = (_evaluate(e, point, func, dfunc) for e in (auto_s, hand_s))
         if a is None or h is None:
             return None
-        if abs(a - h) > sympy.Float(10) ** -40 * (1 + abs(a) + abs(h)):
-            return _shown(a), _shown(h), about
+        differs = a != h if act.generic else abs(a - h) > sympy.Float(10) ** -40 * (1 + abs(a) + abs(h))
+        if differs:
+            digits = _digits(a, h)
+            return _shown(a, digits), _shown(h, digits), f"{about}; automatic − hand = {_shown(a - h)}"
     return None
 
 
@@ -181,6 +190,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
             refuted = failure
         elif v.status == "undecided" and undecided is None:
             undecided = failure
+    if count == 0:
+        return SymbolicResult("vacuous", 0, None, "this network has no entry of this claim (e.g. no hidden layer)")
     if refuted:
         return SymbolicResult("refuted", count, refuted)
     if undecided:
@@ -190,9 +201,16 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     return SymbolicResult("proved", count)
 
 
-def _shown(value) -> str:
-    """A value of a witness to 12 significant digits, however large."""
-    return sympy.sstr(sympy.N(value, 12))
+def _digits(a, h) -> int:
+    """Enough significant digits (12 or more, at most 60) for a and h to print differently."""
+    scale = max(abs(a), abs(h))
+    gap = abs(a - h)
+    return 12 if scale == 0 or gap == 0 else min(60, 12 + max(0, int(sympy.log(scale / gap, 10))))
+
+
+def _shown(value, digits: int = 12) -> str:
+    """A value of a witness to ``digits`` significant digits, however large."""
+    return sympy.sstr(sympy.N(value, digits))
 
 
 def _short(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from fractions import Fraction
@@ -38,6 +39,14 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
+def _exact(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}") from None
+    return value
+
+
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -54,7 +63,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activation", default="generic", metavar="|".join(ACTIVATIONS),
                    help="f: generic (any differentiable f, the default) or a concrete one")
     p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
-    p.add_argument("--lambda", dest="lam", type=_float, default=None, help="a fixed L2 strength (default: symbolic λ)")
+    p.add_argument("--lambda", dest="lam", type=_exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
     p.add_argument("--draws", type=_int, default=64, help="random draws for the numeric check (default 64)")
     p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
@@ -90,7 +99,11 @@ def _networks(args, default: tuple) -> tuple:
         raise SpecError("--no-l2 and --lambda contradict each other")
     if args.draws < 1:
         raise SpecError(f"--draws must be at least 1, got {args.draws}")
-    lam = 0 if args.no_l2 else (None if args.lam is None else Fraction(args.lam))
+    if args.seed < 0:
+        raise SpecError(f"--seed must be a whole number ≥ 0, got {args.seed}")
+    if not (args.rtol > 0 and math.isfinite(args.rtol)):
+        raise SpecError(f"--rtol: the relative tolerance must be a positive finite number, got {args.rtol}")
+    lam = 0 if args.no_l2 else args.lam
     act = activation(args.activation)
     return tuple(Network(sizes, act, m=args.samples, lam=lam, engine=args.engine)
                  for sizes in ((args.sizes,) if args.sizes else default))
@@ -107,8 +120,6 @@ def _check_files(args) -> int:
     from checks.derivation import DEFAULT_SIZES, check_file
 
     nets = _networks(args, DEFAULT_SIZES)
-    if not args.rtol > 0:
-        raise SpecError(f"the relative tolerance must be positive, got {args.rtol}")
     worst = EXIT_PASS
     for path in args.files:
         report = check_file(path, nets, draws=args.draws, seed=args.seed, rtol=args.rtol, strict=args.strict)

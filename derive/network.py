@@ -7,6 +7,7 @@ the weight from unit j of layer l to unit i of layer l+1.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -63,10 +64,13 @@ class Network:
         for l, s in enumerate(sizes, 1):
             if not isinstance(s, int) or isinstance(s, bool) or s < 1:
                 raise SpecError(f"layer {l} has width {s}; every width must be a whole number ≥ 1")
-        if not isinstance(self.m, int) or self.m < 1:
+        if not isinstance(self.m, int) or isinstance(self.m, bool) or self.m < 1:
             raise SpecError(f"the number of samples m must be a whole number ≥ 1, got {self.m}")
-        if self.lam is not None and not isinstance(self.lam, (int, float, Fraction)):
-            raise SpecError(f"λ must be a number or None (symbolic), got {self.lam!r}")
+        if isinstance(self.activation, str):
+            object.__setattr__(self, "activation", activation(self.activation))
+        if self.lam is not None and (not isinstance(self.lam, (int, float, Fraction)) or isinstance(self.lam, bool)
+                                     or not math.isfinite(self.lam)):
+            raise SpecError(f"λ must be a finite number or None (symbolic), got {self.lam!r}")
         object.__setattr__(self, "sizes", sizes)
         engine(self.engine)
 
@@ -109,14 +113,14 @@ class Network:
 
     def x(self, k: int | None = None) -> dict:
         """x_j of the sample (x, y), or of sample k: x^(k)_j."""
-        return {j: self.eng.xp.Symbol(_sample_name("x", k, j)) for j in self.units(1)}
+        return Indexed("x", {j: self.eng.xp.Symbol(_sample_name("x", k, j)) for j in self.units(1)})
 
     def y(self, k: int | None = None) -> dict:
-        return {i: self.eng.xp.Symbol(_sample_name("y", k, i)) for i in self.units(self.n_l)}
+        return Indexed("y", {i: self.eng.xp.Symbol(_sample_name("y", k, i)) for i in self.units(self.n_l)})
 
     def zeta(self, l: int) -> dict:
         """Fresh symbols standing for z^l when the network is cut at layer l."""
-        return {i: self.eng.xp.Symbol(f"z^{l}_{{{i}}}") for i in self.units(l)}
+        return Indexed(f"z^{l}", {i: self.eng.xp.Symbol(f"z^{l}_{{{i}}}") for i in self.units(l)})
 
     @cached_property
     def parameters(self) -> tuple:
@@ -139,12 +143,13 @@ def forward(net: Network, x: dict | None = None, *, cut: int | None = None) -> F
     """
     f = net.eng.f
     if cut is None:
-        start, z, a = 1, {}, {1: dict(x)}
+        start, z, a = 1, {}, {1: Indexed("a^1", x)}
     else:
         start = cut
         z = {cut: net.zeta(cut)}
-        a = {cut: {i: f(zi) for i, zi in z[cut].items()}}
+        a = {cut: Indexed(f"a^{cut}", {i: f(zi) for i, zi in z[cut].items()})}
     for l in range(start, net.n_l):
-        z[l + 1] = {i: sum((net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i]) for i in net.units(l + 1)}
-        a[l + 1] = {i: f(zi) for i, zi in z[l + 1].items()}
+        z[l + 1] = Indexed(f"z^{l + 1}", {i: sum((net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i])
+                                          for i in net.units(l + 1)})
+        a[l + 1] = Indexed(f"a^{l + 1}", {i: f(zi) for i, zi in z[l + 1].items()})
     return Forward(z, a, start)

@@ -51,6 +51,14 @@ class Num(Node):
     value: Fraction
 
     def __str__(self) -> str:
+        """Integers and finite decimals as written (0.5, not 1/2); anything else as p/q."""
+        num, den = self.value.numerator, self.value.denominator
+        for places in range(4 * len(str(den)) + 1):
+            if 10**places % den == 0:
+                scaled = abs(num) * (10**places // den)
+                digits = str(scaled).rjust(places + 1, "0")
+                sign = "-" if num < 0 else ""
+                return sign + digits if not places else f"{sign}{digits[:-places]}.{digits[-places:]}"
         return str(self.value)
 
 
@@ -209,7 +217,7 @@ class Norm(Node):
     x: Node
 
     def __str__(self) -> str:
-        return f"\\| {self.x} \\|"
+        return f"\\lVert {self.x} \\rVert"  # unambiguous even when norms nest
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Find the display equations in Markdown, LaTeX or plain text, with 1-based source lines.
 
-One linear regex scan drives a small state machine (prose, fenced code, kramdown's
-inline $$...$$, display math); each display block is then split into rows at
-top-level \\\\. An unterminated block is returned with `error` set, not raised, so
-the caller can report it as "not checked" and still check everything else.
+Regex searches jump from one candidate opener to the next (a $$ starting a line, \\[,
+\\begin{align} and friends, a code fence), so prose costs next to nothing and the scan
+stays linear on any input; each display block is then split into rows at top-level \\\\.
+An unterminated block is returned with `error` set, not raised, so the caller can
+report it as "not checked" and still check everything else.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 from dataclasses import dataclass
@@ -27,8 +29,9 @@ _LINE_START = {  # (anywhere after the first line, on the first line)
     "dollars": (re.compile(r"\n[^\S\n]*\$\$"), re.compile(r"[^\S\n]*\$\$")),
     "fence": (re.compile(r"\n[^\S\n]*(?:```|~~~)"), re.compile(r"[^\S\n]*(?:```|~~~)")),
 }
+_KINDS = ("dollars", "fence", "backslash")
 _BACKSLASH = re.compile(r"\\(?:(\[)|begin[ \t]*\{([A-Za-z]+\*?)\})")
-_BREAK = re.compile(r"\\\\\*?(?:[^\S\n]*\[[^\S\n]*-?[0-9.]+[^\S\n]*[a-z]{2}[^\S\n]*\])?")
+_BREAK = re.compile(r"(\\\\\*?(?:[^\S\n]*\[[^\S\n]*-?[0-9.]+[^\S\n]*[a-z]{2}[^\S\n]*\])?)")
 _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*(%[^\n]*)")  # after an even run of backslashes
 _BEGIN = re.compile(r"\s*\\begin[ \t]*\{([A-Za-z]+\*?)\}")
 _CONTINUES = re.compile(r"\s*&\s*=")
@@ -47,7 +50,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Block:
-    """A display block: line of its opening delimiter, environment ("$$", "\\\\[", "align*", ...)
+    """A display block: line of its opening delimiter, environment ("$$", "\\[", "align*", ...)
     and rows; `error` is set (and rows empty) when the block is never closed."""
 
     start_line: int
@@ -147,6 +150,7 @@ def _search(kind: str, text: str, pos: int) -> re.Match | None:
     return (pos == 0 and first_line.match(text)) or anywhere.search(text, pos)
 
 
+@functools.lru_cache(maxsize=None)
 def _closer(env: str) -> re.Pattern:
     """The delimiter that ends a block opened as env."""
     closing = {"$$": r"\$\$", "\\[": r"\\\]"}.get(env) or r"\\end[ \t]*\{" + re.escape(env) + r"\}"
@@ -164,11 +168,10 @@ def display_equations(text: str) -> list[Block]:
     ['align*']
     """
     cursor, blocks, pos = _Cursor(text), [], 0
-    found = {kind: _search(kind, text, 0) for kind in ("dollars", "fence", "backslash")}
-    while live := [(m.start(), kind) for kind, m in found.items() if m]:
-        kind = min(live)[1]
-        match = found[kind]
-        pos = match.end()
+    found = [_search(kind, text, 0) for kind in _KINDS]
+    while any(found):
+        match = min(filter(None, found), key=re.Match.start)
+        kind, pos = _KINDS[found.index(match)], match.end()
         if kind == "fence":
             fence = _LINE_START["fence"][0].search(text, pos)
             pos = fence.end() if fence else len(text)
@@ -184,9 +187,7 @@ def display_equations(text: str) -> list[Block]:
             blocks.append(_block(text, pos, closing.start(), env, line))
             pos = closing.end()
             cursor.after_block(pos)
-        for other, m in found.items():
-            if m and m.start() < pos:
-                found[other] = _search(other, text, pos)
+        found = [m if m is None or m.start() >= pos else _search(k, text, pos) for k, m in zip(_KINDS, found)]
     return blocks
 
 
@@ -209,23 +210,25 @@ def _rows(body: str, line: int, aligned: bool) -> list[Row]:
     comments blanked, & marks removed, empty rows dropped."""
     if "%" in body:
         body = _COMMENT.sub(lambda m: m.group()[:m.start(1) - m.start()] + " " * len(m.group(1)), body)
-    rows, depth, start, scanned, counted = [], 0, 0, 0, 0
-    for brk in [*_BREAK.finditer(body), None]:
-        stop = len(body) if brk is None else brk.start()
-        stretch = body[scanned:stop]
-        depth = max(0, depth + stretch.count("{") - stretch.count("}")
-                    + stretch.count("\\}") - stretch.count("\\{"))
-        if brk is not None and depth:
-            scanned = brk.end()
-            continue
-        raw = body[start:stop]
-        clean = _AMPERSAND.sub(" ", raw) if "&" in raw else raw
+    parts = _BREAK.split(body)  # row, break, row, break, ..., row
+    rows, depth, row_start, offset, counted = [], 0, 0, 0, 0
+    for i in range(0, len(parts), 2):
+        piece = parts[i]
+        depth += piece.count("{") - piece.count("}")
+        if "\\{" in piece or "\\}" in piece:
+            depth += piece.count("\\}") - piece.count("\\{")
+        depth = max(depth, 0)
+        end = offset + len(piece)
+        offset = end + (len(parts[i + 1]) if i + 1 < len(parts) else 0)
+        if depth and i + 1 < len(parts):
+            continue  # a \\ inside braces does not end the row
+        raw = body[row_start:end]
+        clean = raw if "&" not in raw else _AMPERSAND.sub(" ", raw)
         text = clean.lstrip()
         if text:
-            first = start + len(clean) - len(text)
+            first = row_start + len(clean) - len(text)
             line += body.count("\n", counted, first)
             counted = first
             rows.append(Row(line, text.rstrip(), aligned and _CONTINUES.match(raw) is not None))
-        if brk is not None:
-            start = scanned = brk.end()
+        row_start = offset
     return rows

@@ -6,6 +6,7 @@ input, nesting capped at MAX_DEPTH, and every failure is a one-line ParseError.
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 
 from derive.errors import ParseError
@@ -17,7 +18,9 @@ from derive.reader.tokens import CLOSERS, FUNCTION_MACROS, Tok, fail, tokenize
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
-FUNCTIONS = frozenset({"f", "g", "h", "J", "L", "E", "C", "sigma", "phi", "varphi"})
+_FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
+FUNCTIONS = frozenset({"f", "g", "h", "J", "L", "E", "C", "sigma", "phi", "varphi"})  # f(...) is a call
+_MACRO_FUNCTIONS = frozenset(FUNCTION_MACROS.values())  # \exp(...), \log(...): always calls
 LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
 SAMPLED = frozenset({"x", "y"})  # superscript = sample index
 _ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
@@ -74,6 +77,7 @@ class _Parser:
         return tok.kind in _ENDS and (tok.kind != "norm" or self.in_norm)
 
     def finish(self) -> None:
+        """Fail unless the whole row was read."""
         tok = self.peek()
         if tok.kind in CLOSERS.values() and tok.kind != "norm":
             raise fail(f"unmatched {tok}", tok.col)
@@ -130,6 +134,7 @@ class _Parser:
         self.depth, self.in_norm = self.depth - 1, saved
 
     def factor(self) -> Node:
+        """One factor with its scripts; \\sum and \\frac{\\partial}{..} take the rest of the term."""
         tok = self.next()
         if tok.kind == "num":
             return self.power(Num(Fraction(tok.text)))
@@ -158,6 +163,7 @@ class _Parser:
         return items, semicolon
 
     def close(self, opener: Tok) -> None:
+        """Consume the closer that matches opener, or say which delimiter is wrong."""
         tok = self.next()
         if tok.kind == CLOSERS[opener.kind]:
             return
@@ -165,9 +171,10 @@ class _Parser:
             raise fail(f"unclosed {opener}", opener.col)
         if tok.kind in CLOSERS.values():
             raise fail(f"{opener} at column {opener.col} closed by {tok}", tok.col)
-        raise fail(f"unexpected {tok} inside {opener} opened at column {opener.col}", tok.col)
+        raise ParseError(f"unexpected {tok} at column {tok.col}, inside {opener} opened at column {opener.col}")
 
     def power(self, node: Node) -> Node:
+        """node^{exp} for anything that is not an indexed symbol."""
         if self.peek().kind == "_":
             raise fail(f"subscript on {node}", self.peek().col)
         if self.peek().kind == "^":
@@ -182,11 +189,11 @@ class _Parser:
         if tok.kind == "{":
             items, _ = self.group(tok, separators)
             return items if separators else items[0]
-        if tok.kind == "num" and len(tok.text) > 1:  # x_12 is x_1 times 2
+        if tok.kind == "num" and len(tok.text) > 1 and tok.text[0] != ".":  # x_12 is x_1 times 2
             self.i -= 1
             self.toks[self.i] = Tok("num", tok.text[1:], tok.col + 1)
             tok = Tok("num", tok.text[0], tok.col)
-        if tok.kind in ("num", "name"):
+        if tok.kind == "name" or tok.kind == "num" and tok.text[0] != ".":
             node = Num(Fraction(tok.text)) if tok.kind == "num" else Sym(tok.text)
             return [node] if separators else node
         where = "" if after is None else f" after {after}"
@@ -205,13 +212,13 @@ class _Parser:
                 sub = self.arg(script, ",")
             else:
                 sup = self.arg(script)
-        if primes or name in FUNCTIONS or name in FUNCTION_MACROS.values():
+        if primes or name in FUNCTIONS or name in _MACRO_FUNCTIONS:
             if self.peek().kind == "(":
                 args, semicolon = self.group(self.next(), ",;")
                 call = Call(name + "'" * primes, tuple(args), tuple(sub or ()),
                             None if sup is None else _index(sup), semicolon)
                 return self.power(call)
-            if primes or name in FUNCTION_MACROS.values():
+            if primes or name in _MACRO_FUNCTIONS:
                 raise fail(f"expected '(' after {name}" + "'" * primes, self.peek().col)
         if name == "e" and sub is None and sup is not None:
             return Call("exp", (sup,))
@@ -226,15 +233,13 @@ class _Parser:
 
     def primed(self) -> bool:
         """After ^: consume \\prime or {\\prime} and say so."""
-        if self.peek().kind == "prime":
-            self.next()
-            return True
-        if [t.kind for t in self.toks[self.i:self.i + 3]] == ["{", "prime", "}"]:
-            self.i += 3
-            return True
-        return False
+        kinds = [t.kind for t in self.toks[self.i:self.i + 3]]
+        size = 1 if kinds[:1] == ["prime"] else 3 if kinds == ["{", "prime", "}"] else 0
+        self.i += size
+        return size > 0
 
     def summation(self) -> Sum:
+        """\\sum with optional _{i=1} and ^{upper} in either order, then its body."""
         var = lower = upper = None
         for _ in range(2):
             tok = self.peek()
@@ -268,6 +273,8 @@ class _Parser:
         """\\frac{\\partial X}{\\partial s} (body X), or the operator \\frac{\\partial}{\\partial s} BODY."""
         numerator = self.next()
         self.next()  # \partial
+        if self.peek().kind == "^":
+            raise fail("higher-order derivatives are not supported", self.peek().col)
         saved = self.enter()
         body = None if self.peek().kind == "}" else self.expr()
         self.close(numerator)
@@ -322,7 +329,12 @@ def parse_expression(text: str) -> Node:
 
 
 def _run(text: str, parse):
+    """Run a parse with room for MAX_DEPTH levels of a few frames each (pure-Python frames only)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _FRAMES_NEEDED))
     try:
         return parse(_Parser(text))
-    except RecursionError:  # deep chains whose frames outgrow Python's stack before MAX_DEPTH
-        raise ParseError("nesting too deep for Python's stack") from None
+    except RecursionError:  # only when called from very deep already
+        raise ParseError(f"nesting deeper than Python's stack allows (limit {limit})") from None
+    finally:
+        sys.setrecursionlimit(limit)

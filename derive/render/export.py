@@ -25,7 +25,7 @@ def _evidence(r: ClaimResult, report: Report) -> list[str]:
         if f.witness:
             lines.append(f"witness: automatic {f.automatic}, hand {f.hand} at a random rational point")
     if num.reason:
-        lines.append("numeric: failed, " + num.reason.replace("δ", r"$\delta$").replace("∂", r"$\partial$"))
+        lines.append("numeric: failed, " + _tex_text(num.reason))
     else:
         lines.append(f"numeric: {num.status}, max relative error {num.max_rel_error:.2e} over {num.draws} draws "
                      f"(tolerance {report.rtol:g})")
@@ -47,8 +47,14 @@ def _groups(report: Report):
     yield "Claims that did not pass (not verified)", failed
 
 
+_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
+        "_": r"\_", "^": r"\^{}", "~": r"\~{}", "δ": r"$\delta$", "λ": r"$\lambda$", "∂": r"$\partial$",
+        "Σ": r"$\Sigma$", "−": "-", "…": r"\dots{}", "<": r"$<$", ">": r"$>$"}
+
+
 def _tex_text(text: str) -> str:
-    return text.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&").replace("#", r"\#")
+    """Plain text made safe for LaTeX text mode (anything else non-ASCII becomes '?')."""
+    return "".join(_TEX.get(ch) or (ch if ord(ch) < 128 else "?") for ch in text)
 
 
 def latex(report: Report) -> str:

@@ -7,6 +7,7 @@ import re
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -35,6 +36,11 @@ def plain(latex: str) -> str:
 
 def _atom(part: str) -> str:
     return part if re.fullmatch(r"[^\s+\-]*", part) else f"({part})"
+
+
+def detail(console: Console, text: str) -> None:
+    """An indented line whose wrapped continuation keeps the indent."""
+    console.print(Padding(Text(text), (0, 0, 0, 2)))
 
 
 def _mark(ok: bool) -> Text:
@@ -68,7 +74,9 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
     if timings:
         console.print("timings   " + " · ".join(f"{p} {report.timings.get(p, 0.0):.3f} s" for p in PHASES))
     passed = sum(r.passed for r in report.results)
-    line = f"{passed} of {len(report.results)} claims passed"
+    vacuous = [r.claim.id for r in report.results if r.symbolic.status == "vacuous"]
+    line = f"{passed} of {len(report.results)} claims passed" + (
+        f" ({', '.join(vacuous)}: vacuous, no entries in this network)" if vacuous else "")
     console.print(Text(f"PASS  {line}: proved exactly and within rtol {report.rtol:g} numerically", style="bold green")
                   if report.passed else Text(f"FAIL  {line}", style="bold red"))
 
@@ -78,17 +86,17 @@ def _failure(r, report: Report, console: Console) -> None:
     console.print(Text(f"✗ {r.claim.id}: symbolic {sym.status}, numeric {num.status}", style="bold red"))
     if sym.failure:
         f = sym.failure
-        console.print(f"  first failing entry {f.entry} (layer {f.l}, unit {f.i}{'' if f.j is None else f', from unit {f.j}'})")
-        console.print(f"  automatic − hand = {f.difference}")
+        detail(console, f"first failing entry {f.entry} (layer {f.l}, unit {f.i}{'' if f.j is None else f', from unit {f.j}'})")
+        detail(console, f"automatic − hand = {f.difference}")
         if f.witness:
-            console.print(f"  witness: automatic {f.automatic}, hand {f.hand} at a random rational point, {f.witness}")
+            detail(console, f"witness at a random rational point ({f.witness}): automatic {f.automatic}, hand {f.hand}")
     if sym.note:
-        console.print(f"  {sym.note}")
+        detail(console, f"{sym.note}")
     if num.reason:
-        console.print(f"  numeric: {num.reason}")
+        detail(console, f"numeric: {num.reason}")
     elif not num.passed and num.worst:
         w = num.worst
-        console.print(f"  numeric: max rel error {num.max_rel_error:.3g} > {report.rtol:g} at {w.entry}, draw {w.draw}"
+        detail(console, f"numeric: max rel error {num.max_rel_error:.3g} > {report.rtol:g} at {w.entry}, draw {w.draw}"
                       f" ({w.activation}): automatic {w.automatic:.12g}, hand {w.hand:.12g}")
 
 
@@ -138,22 +146,22 @@ def render_file(report, console: Console) -> None:
         seen_chains.add(r.step.chain)
         console.print(Text(f"✗ {report.path}:{r.step.line} ({lead} of the equation at line {r.step.chain})",
                            style="bold red"))
-        console.print(f"  left:  {r.step.lhs}")
-        console.print(f"  right: {r.step.rhs}")
+        detail(console, f"left:  {r.step.lhs}")
+        detail(console, f"right: {r.step.rhs}")
         if r.failure:
             v = r.failure.verdict
-            console.print(f"  {r.symbolic} at {r.failure.where}: left − right = {v.difference}")
+            detail(console, f"{r.symbolic} at {r.failure.where}: left − right = {v.difference}")
             if v.witness:
-                console.print(f"  witness: left {v.automatic}, right {v.hand} at a random rational point, {v.witness}")
+                detail(console, f"witness at a random rational point ({v.witness}): left {v.automatic}, right {v.hand}")
         if r.numeric and not r.numeric.passed and r.numeric.worst:
             w = r.numeric.worst
-            console.print(f"  numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
+            detail(console, f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
                           f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
     remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
     if remarks:
         console.print(Text("remarks (notation, not failures)", style="bold"))
         for line, m in remarks:
-            console.print(f"  line {line}: {m}")
+            detail(console, f"line {line}: {m}")
     console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
 
 

@@ -1,0 +1,322 @@
+"""The command line, driven as a user drives it: ``python -m derive ...`` in a subprocess.
+
+Exit codes (derive/cli.py): 0 every claim passed, 1 a claim failed, 2 bad usage
+or bad input. A failing derivation cannot be planted from the command line, so
+exit 1 is tested through ``derive.cli.main``, the same code, with
+``checks.report.run`` wrapped to check a mutated claim.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import checks.report
+from checks.report import PHASES
+from derive.backprop import SEED_CLAIMS, replace_claim
+from derive.cli import main
+
+IDS = ["delta_output", "delta_hidden", "grad_W_sample", "grad_b_sample", "grad_W", "grad_b"]
+
+# Rich reads these; a developer's shell must not change what the tests see.
+_ENV = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE")}
+_ENV["PYTHONIOENCODING"] = "utf-8"
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "derive", *map(str, args)]
+
+
+def derive(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(_command(*args), capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=_ENV,
+                          timeout=300)
+
+
+def entries_for(sizes: tuple[int, ...]) -> dict[str, int]:
+    """How many entries each seed claim covers on a network of these widths (1-based, seed notation)."""
+    weights = sum(sizes[l] * sizes[l - 1] for l in range(1, len(sizes)))
+    biases = sum(sizes[1:])
+    return {"delta_output": sizes[-1], "delta_hidden": sum(sizes[1:-1]), "grad_W_sample": weights,
+            "grad_b_sample": biases, "grad_W": weights, "grad_b": biases}
+
+
+# ---------------------------------------------------------------- passing runs
+
+
+def test_check_default_exits_0_and_prints_a_pass_line_for_every_claim():
+    out = derive("check")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    for claim_id in IDS:
+        assert re.search(rf"^ {claim_id}\s+proved\s+\d+\s+\S+\s+✓ pass", out.stdout, re.M), claim_id
+    assert "✗" not in out.stdout
+    assert "network   2,3,3,2 (n_l = 4, 29 parameters) · f generic · m = 2 · λ symbolic" in out.stdout
+    assert "numeric   64 draws · seed 0 · rtol 1e-09" in out.stdout
+    assert out.stdout.rstrip().splitlines()[-1] == (
+        "PASS  6 of 6 claims passed: proved exactly and within rtol 1e-09 numerically")
+
+
+def test_console_script_runs_check_and_exits_0():
+    script = shutil.which("derive")
+    if script is None:
+        pytest.skip("the derive console script is not on PATH")
+    out = subprocess.run([script, "check", "--json", "--sizes", "2,3,2", "--draws", "8"], capture_output=True,
+                         text=True, encoding="utf-8", env=_ENV, timeout=300)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["passed"] is True
+    assert doc["network"]["sizes"] == [2, 3, 2]
+
+
+@pytest.fixture(scope="module")
+def default_json() -> dict:
+    out = derive("check", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)  # one JSON document, nothing else on stdout
+
+
+def test_json_document_has_the_documented_top_level_keys(default_json):
+    doc = default_json
+    assert {"passed", "network", "seed", "tolerance", "claims"} <= doc.keys()
+    assert doc["passed"] is True
+    assert doc["network"] == {**doc["network"], "sizes": [2, 3, 3, 2], "activation": "generic", "samples": 2,
+                              "lambda": "symbolic"}
+    assert doc["seed"] == 0
+    assert doc["tolerance"] == 1e-9
+    assert "timings" not in doc  # only with --timings
+
+
+def test_json_lists_the_six_seed_claims_in_order_each_proved_and_within_tolerance(default_json):
+    claims = default_json["claims"]
+    assert [c["id"] for c in claims] == IDS
+    expected = entries_for((2, 3, 3, 2))
+    by_id = {c.id: c for c in SEED_CLAIMS}
+    for c in claims:
+        assert {"id", "latex", "passed", "symbolic", "numeric"} <= c.keys()
+        assert c["latex"] == by_id[c["id"]].latex
+        assert c["passed"] is True
+        assert c["symbolic"]["status"] == "proved"
+        assert c["symbolic"]["entries"] == expected[c["id"]]
+        assert "first_failing_entry" not in c["symbolic"]
+        num = c["numeric"]
+        assert {"status", "max_abs_error", "max_rel_error", "worst", "draws"} <= num.keys()
+        assert num["status"] == "passed"
+        assert num["draws"] == 64
+        assert 0 <= num["max_rel_error"] < 1e-9
+        assert 0 <= num["max_abs_error"] < 1e-6
+        assert {"entry", "draw", "activation", "automatic", "hand"} <= num["worst"].keys()
+
+
+def test_json_reflects_every_network_and_check_option():
+    out = derive("check", "--json", "--sizes", "2,3,2", "--activation", "tanh", "--samples", "3", "--no-l2",
+                 "--draws", "16", "--seed", "7", "--rtol", "1e-8")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    net = doc["network"]
+    assert (net["sizes"], net["activation"], net["samples"], net["lambda"]) == ([2, 3, 2], "tanh", 3, "0")
+    assert doc["seed"] == 7
+    assert doc["tolerance"] == 1e-8
+    assert doc["numeric_activations"] == ["tanh"]
+    expected = entries_for((2, 3, 2))
+    for c in doc["claims"]:
+        assert c["symbolic"]["entries"] == expected[c["id"]]
+        assert c["numeric"]["draws"] == 16
+        worst = c["numeric"]["worst"]
+        if c["symbolic"]["entries"]:
+            assert worst["activation"] == "tanh"
+            assert 0 <= worst["draw"] < 16
+
+
+def test_json_states_a_fixed_lambda_as_an_exact_fraction():
+    out = derive("check", "--json", "--sizes", "2,2", "--lambda", "0.25", "--draws", "4")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["network"]["lambda"] == "1/4"
+
+
+def test_same_seed_gives_the_same_json_and_another_seed_other_draws():
+    args = ("check", "--json", "--sizes", "2,2", "--draws", "4", "--activation", "sigmoid")
+    first, again, other = derive(*args, "--seed", "3"), derive(*args, "--seed", "3"), derive(*args, "--seed", "4")
+    assert first.returncode == again.returncode == other.returncode == 0
+    assert first.stdout == again.stdout
+    worst = lambda out: [c["numeric"]["worst"] for c in json.loads(out.stdout)["claims"]]  # noqa: E731
+    assert worst(first) != worst(other)
+
+
+def test_timings_prints_the_five_phases_with_seconds():
+    out = derive("check", "--timings", "--sizes", "2,2", "--draws", "4")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())  # rich wraps the line at 80 columns
+    line = text[text.index("timings "):]
+    for phase in PHASES:
+        assert re.search(rf"{re.escape(phase)} \d+\.\d{{3}} s", line), phase
+    assert [line.index(p) for p in PHASES] == sorted(line.index(p) for p in PHASES)
+
+
+def test_no_timings_line_without_the_option():
+    out = derive("check", "--sizes", "2,2", "--draws", "4")
+    assert out.returncode == 0, out.stderr
+    assert "timings" not in out.stdout
+
+
+def test_json_with_timings_has_one_number_per_phase():
+    out = derive("check", "--json", "--timings", "--sizes", "2,2", "--draws", "4")
+    assert out.returncode == 0, out.stderr
+    timings = json.loads(out.stdout)["timings"]
+    assert set(timings) == set(PHASES)
+    assert all(isinstance(t, (int, float)) and t >= 0 for t in timings.values())
+
+
+# ---------------------------------------------------------------- bad input: exit 2, one line
+
+
+BAD_INPUTS = {  # name: (arguments, what the one error line must name)
+    "one layer": (["check", "--sizes", "3"], "two layers"),
+    "width 0": (["check", "--sizes", "2,0,2"], "width 0"),
+    "negative width": (["check", "--sizes", "2,-1,2"], "width -1"),
+    "non-numeric sizes": (["check", "--sizes", "2,x,2"], "--sizes"),
+    "unknown activation": (["check", "--activation", "relu"], "relu"),
+    "negative draws": (["check", "--draws", "-5"], "--draws"),
+    "zero draws": (["check", "--draws", "0"], "--draws"),
+    "non-integer draws": (["check", "--draws", "1.5"], "--draws"),
+    "zero samples": (["check", "--samples", "0"], "samples"),
+    "negative rtol": (["check", "--rtol", "-0.5"], "tolerance"),
+    "negative rtol in exponent form": (["check", "--rtol=-1e-9"], "tolerance"),
+    "unknown engine": (["check", "--engine", "maple"], "maple"),
+    "unknown option": (["check", "--frobnicate"], "--frobnicate"),
+    "no command": ([], "command"),
+    "lambda and no-l2": (["check", "--lambda", "0.1", "--no-l2"], "--no-l2"),
+    "export without a target": (["export"], "--latex"),
+    "export into a missing folder": (["export", "--latex", "{tmp}/no/such/folder/out.tex"], "does not exist"),
+    "export onto a directory": (["export", "--markdown", "{tmp}"], "directory"),
+    "export markdown into a missing folder": (["export", "--latex", "{tmp}/ok.tex", "--markdown",
+                                               "{tmp}/missing/out.md"], "missing/out.md"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory) -> dict:
+    """Every bad input, run concurrently (each is a fresh interpreter): name -> (CompletedProcess, tmp folder)."""
+    procs = {}
+    for name, (args, _) in BAD_INPUTS.items():
+        tmp = tmp_path_factory.mktemp("bad")
+        argv = _command(*(a.replace("{tmp}", str(tmp)) for a in args))
+        procs[name] = (subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        encoding="utf-8", env=_ENV, cwd=tmp), tmp)
+    runs = {}
+    for name, (proc, tmp) in procs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        runs[name] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), tmp)
+    return runs
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_exits_2_with_one_error_line_naming_the_problem(bad_runs, name):
+    out, _ = bad_runs[name]
+    expected = BAD_INPUTS[name][1]
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("derive: error: ")
+    assert expected in lines[0]
+    assert out.stdout == ""
+
+
+@pytest.mark.parametrize("name", [n for n in BAD_INPUTS if n.startswith("export")])
+def test_refused_export_writes_no_file(bad_runs, name):
+    _, tmp = bad_runs[name]
+    written = [p for p in tmp.rglob("*") if p.is_file()]
+    assert written == []
+
+
+KNOWN_BAD_INPUT_BUGS = {  # bad input that currently escapes as a traceback with exit 1
+    "negative seed": (["check", "--sizes", "2,2", "--seed", "-1"], "seed"),
+    "NaN lambda": (["check", "--sizes", "2,2", "--lambda", "nan"], "λ"),
+    "infinite lambda": (["check", "--sizes", "2,2", "--lambda", "inf"], "λ"),
+}
+
+
+@pytest.mark.parametrize("name", list(KNOWN_BAD_INPUT_BUGS))
+def test_out_of_range_seed_or_lambda_exits_2_with_one_line(name):
+    args, _ = KNOWN_BAD_INPUT_BUGS[name]
+    out = derive(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- a failing derivation: exit 1
+
+
+def _sign_flipped_output_residual(v, l, i, j):
+    return (v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i])  # the seed's formula without its minus sign
+
+
+@pytest.fixture
+def planted_wrong_claim(monkeypatch):
+    """Make every report the CLI builds check δ^{n_l} with its sign flipped.
+
+    ``checks.report.run`` binds SEED_CLAIMS as a default argument at import time,
+    so the claims are passed explicitly; the CLI imports ``run`` at call time.
+    """
+    claims = replace_claim(SEED_CLAIMS, "delta_output", _sign_flipped_output_residual,
+                           r"\left(y_i - a^{n_l}_i\right) f'\!\left(z^{n_l}_i\right)")
+    real_run = checks.report.run
+
+    def run_with_wrong_claim(net, *_, **options):
+        return real_run(net, claims, **options)
+
+    monkeypatch.setattr(checks.report, "run", run_with_wrong_claim)
+    for name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    return claims
+
+
+def test_failing_claim_exits_1_and_report_names_the_claim_and_first_entry(planted_wrong_claim, capsys):
+    code = main(["check", "--sizes", "2,3,2", "--draws", "8"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert out.err == ""
+    assert re.search(r"^ delta_output\s+refuted\s+2\s+2\.0e\+00\s+✗ FAIL", out.out, re.M)
+    for claim_id in IDS[1:]:
+        assert re.search(rf"^ {claim_id}\s+proved\s+\d+\s+\S+\s+✓ pass", out.out, re.M), claim_id
+    assert "✗ delta_output: symbolic refuted, numeric failed" in out.out
+    assert "first failing entry δ^3_1 (layer 3, unit 1)" in out.out
+    assert "numeric: max rel error 2 > 1e-09 at δ^3_" in out.out
+    assert out.out.rstrip().splitlines()[-1] == "FAIL  5 of 6 claims passed"
+
+
+def test_failing_claim_json_gives_exit_1_and_the_first_failing_entry(planted_wrong_claim, capsys):
+    code = main(["check", "--json", "--sizes", "2,3,2", "--draws", "8"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert doc["passed"] is False
+    claims = {c["id"]: c for c in doc["claims"]}
+    bad = claims["delta_output"]
+    assert bad["passed"] is False
+    assert bad["latex"] == planted_wrong_claim[0].latex
+    assert bad["symbolic"]["status"] == "refuted"
+    first = bad["symbolic"]["first_failing_entry"]
+    assert (first["entry"], first["layer"], first["i"], first["j"]) == ("δ^3_1", 3, 1, None)
+    assert first["difference"] and first["witness"]
+    assert float(first["automatic"]) == pytest.approx(-float(first["hand"]))  # a pure sign flip
+    assert bad["numeric"]["status"] == "failed"
+    assert bad["numeric"]["max_rel_error"] == pytest.approx(2.0)
+    assert bad["numeric"]["worst"]["entry"].startswith("δ^3_")
+    assert all(claims[i]["passed"] for i in IDS[1:])
+
+
+def test_export_of_a_failing_derivation_exits_1_but_still_writes(planted_wrong_claim, capsys, tmp_path):
+    tex, md = tmp_path / "out.tex", tmp_path / "out.md"
+    code = main(["export", "--sizes", "2,3,2", "--draws", "8", "--latex", str(tex), "--markdown", str(md)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.splitlines() == [f"wrote {tex} (5 of 6 claims verified)", f"wrote {md} (5 of 6 claims verified)"]
+    assert "not verified" in tex.read_text(encoding="utf-8")
+    assert "not verified" in md.read_text(encoding="utf-8")
