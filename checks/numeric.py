@@ -17,6 +17,7 @@ import numpy as np
 from derive.activations import CONCRETE, Activation
 from derive.autodiff import Derivatives
 from derive.backprop import Claim, entries, entry_label
+from derive.dag import post_order
 from derive.errors import ClaimError
 from derive.network import Network
 from derive.views import Lazy, automatic
@@ -106,12 +107,12 @@ class Evaluator:
     @cached_property
     def _sample_fn(self):
         net, d = self.net, self.d
-        cuts = {l: {zeta: d.sample.z[l][i] for i, zeta in net.zeta(l).items()} for l in d.delta}
-        keys = [("delta", l, i, None) for l in d.delta for i in d.delta[l]]
+        at = d.at[None]
+        keys = [("delta", l, i, None) for l in at.delta for i in at.delta[l]]
         keys += [("dW", l, *ij) for l in d.dW_sample for ij in d.dW_sample[l]]
         keys += [("db", l, i, None) for l in d.db_sample for i in d.db_sample[l]]
-        exprs = [d.delta[l][i].xreplace(cuts[l]) if k == "delta" else
-                 (d.dW_sample[l][i, j] if k == "dW" else d.db_sample[l][i]) for k, l, i, j in keys]
+        exprs = [at.delta[l][i] if k == "delta" else (at.dW[l][i, j] if k == "dW" else at.db[l][i])
+                 for k, l, i, j in keys]
         args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
         return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs))
 
@@ -230,12 +231,13 @@ def instantiate(net: Network, act: Activation, exprs: list) -> list:
     t = xp.Symbol("t")
     ft = act.f_of(t, xp)
     dft = ft.diff(t)
-    done = {}
-    calls = set().union(*(eng.calls(e) for e in exprs)) if exprs else set()
-    for c in sorted(calls, key=lambda c: len(eng.calls(c.args[0]))):
-        arg = c.args[0].xreplace(done) if done else c.args[0]
-        done[c] = (ft if eng.head(c) == "f" else dft).xreplace({t: arg})
-    return [e.xreplace(done) for e in exprs]
+    done: dict = {}
+    for c in post_order(exprs):  # inner calls first
+        head = eng.head(c)
+        if head in ("f", "f'"):
+            arg = c.args[0].xreplace(done) if done else c.args[0]
+            done[c] = (ft if head == "f" else dft).xreplace({t: arg})
+    return [e.xreplace(done) if done else e for e in exprs]
 
 
 class Tally:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from checks.numeric import DEFAULTS, NumericResult, check_numeric, draw, evaluators_for
-from checks.symbolic import Canonical, SymbolicResult, check_symbolic
+from checks.symbolic import METHODS, Canonical, SymbolicResult, check_symbolic
 from derive.autodiff import differentiate
 from derive.backprop import SEED_CLAIMS, Claim
 from derive.errors import SpecError
@@ -55,7 +55,7 @@ def _timed(timings: dict, phase: str):
 
 
 def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = DEFAULTS["draws"],
-        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"]) -> Report:
+        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"], method: str = "auto") -> Report:
     """Check ``claims`` on ``net`` symbolically and numerically.
 
     Raises SpecError for a bad draw count or tolerance, ClaimError for a formula
@@ -68,6 +68,8 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
         raise SpecError(f"the number of draws must be a whole number ≥ 1, got {draws}")
     if not (rtol > 0 and math.isfinite(rtol)):
         raise SpecError(f"the relative tolerance must be a positive finite number, got {rtol}")
+    if method not in METHODS:
+        raise SpecError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
     if not isinstance(seed, int) or seed < 0:
         raise SpecError(f"the seed must be a whole number ≥ 0, got {seed}")
     timings: dict = {}
@@ -77,7 +79,7 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
         d = differentiate(net)
     canon = Canonical(net.eng, net.activation)
     with _timed(timings, "symbolic check"):
-        symbolic = [check_symbolic(c, d, canon, seed) for c in claims]
+        symbolic = [check_symbolic(c, d, canon, seed, method) for c in claims]
     evaluators = evaluators_for(d, draw(net, draws, seed))
     with _timed(timings, "lambdify"):
         for ev in evaluators:

@@ -1,40 +1,51 @@
-"""Exact symbolic equality of a claim and the automatic derivative, entry by entry.
+"""Symbolic equality of a claim and the automatic derivative, entry by entry.
 
-Canonical form: every f(e) and f'(e) is rebuilt from the inside out with its
-argument expanded, and a concrete activation's f' is read as people write it
-(sigmoid: f'(t) = f(t)(1 - f(t))); then auto - hand is expanded. The applied
-f(e) are treated as independent unknowns, so an expansion to 0 is a proof.
-A non-zero expansion is only called ``refuted`` when a witness confirms it: the
-difference evaluated at a random rational point, exactly for generic f (f a
-random cubic), to 60 digits for a concrete activation. Otherwise ``undecided``.
+Two methods, both treating every applied f(e), f'(e) as an unknown (so a pass
+holds for every differentiable f):
+
+- ``exact``: a canonical form — every f(e), f'(e) rebuilt from the inside out
+  with its argument expanded, a concrete activation's f' read as people write it
+  (sigmoid: f'(t) = f(t)(1 - f(t))) — then auto - hand is expanded; 0 is a proof.
+  Its cost grows with the number of expanded terms.
+- ``probabilistic``: both sides evaluated modulo a 127-bit prime at random points
+  (checks.identity); its cost grows with the size of the expression DAG, and a
+  pass is a proof up to a stated error bound.
+
+A difference is only called ``refuted`` when a witness confirms it: both sides
+at a random rational point, exactly for generic f (f a random cubic), to 60
+digits for a concrete activation. Otherwise ``undecided``, never passed.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from functools import cache
 
+import mpmath
 import sympy
 
+from checks.identity import error_bound, probably_equal, witness_values
 from derive.activations import Activation
 from derive.autodiff import Derivatives
 from derive.backprop import Claim, entries, entry_label
+from derive.dag import post_order
 from derive.engine import Engine
 from derive.errors import ClaimError
 from derive.views import automatic, view_for
 
 __all__ = ["SymbolicResult", "EntryFailure", "Verdict", "Canonical", "check_symbolic", "decide", "witness",
-           "canonical", "fprime_lemma"]
+           "canonical", "fprime_lemma", "METHODS", "EXACT_UP_TO"]
 
+METHODS = ("auto", "exact", "probabilistic")
+EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
 WITNESS_TRIES = 3
 _SHOWN = 240  # characters of a difference shown in a report
-UNDECIDED_NOTE = "the difference did not expand to 0, but no point was found where it is non-zero"
+UNDECIDED_NOTE = "the difference is not identically 0, but no point was found where it is non-zero"
 
 
 @dataclass(frozen=True)
 class EntryFailure:
-    """The first entry that did not cancel: where, the canonical difference, and a witness if found."""
+    """The first entry that did not cancel: where, the difference, and a witness if found."""
 
     entry: str
     l: int
@@ -52,10 +63,30 @@ class SymbolicResult:
     entries: int
     failure: EntryFailure | None = None
     note: str = ""
+    method: str = "exact"
+    error: float = 0.0  # for a probabilistic proof: the chance it is wrong
 
     @property
     def passed(self) -> bool:
         return self.status in ("proved", "vacuous")
+
+    @property
+    def label(self) -> str:
+        """The status as a person reads it, e.g. 'proved (probabilistic, error ≤ 1e-70)'."""
+        if self.status == "proved" and self.method == "probabilistic":
+            return f"proved (probabilistic, error ≤ {max(self.error, 1e-300):.0e})"
+        return self.status
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision on one entry: 'proved', 'refuted' or 'undecided', with the evidence against."""
+
+    status: str
+    difference: str = ""
+    automatic: str | None = None
+    hand: str | None = None
+    witness: str | None = None
 
 
 class Canonical:
@@ -65,15 +96,14 @@ class Canonical:
         self.eng, self.act, self._calls = eng, act, {}
 
     def __call__(self, expr):
-        todo = [c for c in self.eng.calls(expr) if c not in self._calls]
-        for c in sorted(todo, key=lambda c: len(self.eng.calls(c.args[0]))):
-            self._calls[c] = self._rebuild(c)
-        swap = {c: self._calls[c] for c in self.eng.calls(expr)}
-        return self.eng.xp.expand(expr.xreplace(swap) if swap else expr)
+        for c in post_order([expr]):  # inner calls first
+            if c not in self._calls and self.eng.head(c) in ("f", "f'"):
+                self._calls[c] = self._rebuild(c)
+        return self.eng.xp.expand(expr.xreplace(self._calls) if self._calls else expr)
 
     def _rebuild(self, call):
         eng, act = self.eng, self.act
-        arg = eng.xp.expand(call.args[0].xreplace({c: self._calls[c] for c in eng.calls(call.args[0])}))
+        arg = eng.xp.expand(call.args[0].xreplace(self._calls) if self._calls else call.args[0])
         is_f = eng.head(call) == "f"
         if act.generic:
             return eng.f(arg) if is_f else eng.fprime(arg)
@@ -99,60 +129,22 @@ def fprime_lemma(act: Activation) -> bool:
 
 
 def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, str, str] | None:
-    """Both sides at a random rational point, or None when they agree at every try.
-
-    Generic f is a random cubic with rational coefficients, so both values are exact
-    rationals and compared exactly; a concrete activation is evaluated to 60 digits.
-    The point depends only on ``seed`` (symbols are visited in name order).
-    """
-    auto_s, hand_s = eng.to_sympy(auto), eng.to_sympy(hand)
-    symbols = sorted(auto_s.free_symbols | hand_s.free_symbols, key=str)
-    rnd = random.Random(seed)
-    for _ in range(WITNESS_TRIES):
-        if act.generic:
-            c = [sympy.Rational(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]  # small: values stay small
-            func = lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3  # noqa: E731
-            dfunc = lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2  # noqa: E731
-            about = f"f(t) = {sympy.sstr(func(sympy.Symbol('t')))}"
-        else:
-            t = sympy.Symbol("t")
-            func = lambda u: sympy.N(act.f_of(u, sympy), 60)  # noqa: E731
-            dfunc = lambda u: sympy.N(sympy.diff(act.f_of(t, sympy), t).subs(t, u), 60)  # noqa: E731
-            about = f"f = {act.name}"
-        point = {s: sympy.Rational(rnd.randint(-2, 2), rnd.randint(1, 4)) for s in symbols}
-        a, h = (_evaluate(e, point, func, dfunc) for e in (auto_s, hand_s))
-        if a is None or h is None:
+    """Both sides at a random rational point, printed, or None when they agree at every try."""
+    for k in range(WITNESS_TRIES):
+        found = witness_values(eng, act, auto, hand, seed * WITNESS_TRIES + k)
+        if found is None:
             return None
-        differs = a != h if act.generic else abs(a - h) > sympy.Float(10) ** -40 * (1 + abs(a) + abs(h))
+        a, h, about = found
+        if act.generic:
+            a, h = sympy.Rational(a.numerator, a.denominator), sympy.Rational(h.numerator, h.denominator)
+            differs = a != h
+        else:
+            differs = abs(a - h) > mpmath.mpf(10) ** -40 * (1 + abs(a) + abs(h))
+            a, h = sympy.Float(a, 60), sympy.Float(h, 60)
         if differs:
             digits = _digits(a, h)
             return _shown(a, digits), _shown(h, digits), f"{about}; automatic − hand = {_shown(a - h)}"
     return None
-
-
-def _evaluate(expr, point: dict, func, dfunc):
-    """``expr`` at ``point``, calls evaluated from the inside out; None if a value is not a finite number."""
-    values = dict(point)
-    calls = [c for c in expr.atoms(sympy.core.function.AppliedUndef) if c.func.__name__ in ("f", "f'")]
-    for c in sorted(calls, key=lambda c: len(c.args[0].atoms(sympy.core.function.AppliedUndef))):
-        arg = c.args[0].xreplace(values)
-        if not arg.is_number:
-            return None
-        values[c] = func(arg) if c.func.__name__ == "f" else dfunc(arg)
-    out = expr.xreplace(values)
-    out = sympy.N(out, 60) if not out.is_Rational else out
-    return out if out.is_number and out.is_finite else None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The decision on one entry: 'proved', 'refuted' or 'undecided', with the evidence against."""
-
-    status: str
-    difference: str = ""
-    automatic: str | None = None
-    hand: str | None = None
-    witness: str | None = None
 
 
 def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int) -> Verdict:
@@ -160,7 +152,10 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
     diff = canon(auto - hand)
     if diff == 0:
         return Verdict("proved")
-    shown = _short(str(diff))
+    return _against(eng, act, auto, hand, seed, _short(str(diff)))
+
+
+def _against(eng: Engine, act: Activation, auto, hand, seed: int, shown: str) -> Verdict:
     found = witness(eng, act, auto, hand, seed)
     if found is None:
         return Verdict("undecided", shown)
@@ -168,37 +163,54 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
     return Verdict("refuted", shown, a, h, about)
 
 
-def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0) -> SymbolicResult:
-    """Decide ``claim`` exactly for every entry (l, i, j) of the network of ``d``."""
-    eng, act = d.net.eng, d.net.activation
-    canon = canon or Canonical(eng, act)
-    views, refuted, undecided, count = {}, None, None, 0
+def method_for(method: str, parameters: int) -> str:
+    """The method "auto" stands for on a network with this many parameters."""
+    return method if method != "auto" else ("exact" if parameters <= EXACT_UP_TO else "probabilistic")
+
+
+def _hand_sides(claim: Claim, d: Derivatives) -> list:
+    views, out = {}, []
     for l, i, j in entries(claim.lhs, d.net.sizes):
-        count += 1
-        auto = automatic(d, claim.lhs, l, i, j)
         try:
             hand = claim.formula(view_for(d, claim.lhs, l, views), l, i, j)
         except ClaimError:
             raise
         except Exception as exc:  # a user's formula: say which claim broke, never a traceback
             raise ClaimError(f"claim {claim.id!r} cannot be evaluated at layer {l}: {type(exc).__name__}: {exc}") from None
-        if refuted:
+        out.append(((l, i, j), automatic(d, claim.lhs, l, i, j), d.net.eng.xp.sympify(hand)))
+    return out
+
+
+def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0,
+                   method: str = "auto") -> SymbolicResult:
+    """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring)."""
+    eng, act = d.net.eng, d.net.activation
+    method = method_for(method, d.net.parameter_count)
+    sides = _hand_sides(claim, d)
+    if not sides:
+        return SymbolicResult("vacuous", 0, None, "this network has no entry of this claim (e.g. no hidden layer)",
+                              method)
+    if method == "exact":
+        canon = canon or Canonical(eng, act)
+        verdicts = (decide(eng, act, canon, a, h, seed + k) for k, (_, a, h) in enumerate(sides, 1))
+    else:
+        equal = probably_equal(eng, act, [(a, h) for _, a, h in sides], seed)
+        verdicts = (Verdict("proved") if ok else _against(eng, act, a, h, seed + k, "non-zero modulo p")
+                    for k, ((_, a, h), ok) in enumerate(zip(sides, equal), 1))
+    undecided = None
+    for ((l, i, j), _, _), v in zip(sides, verdicts):
+        if v.status == "proved":
             continue
-        v = decide(eng, act, canon, auto, hand, seed + count)
         failure = EntryFailure(entry_label(claim.lhs, l, i, j), l, i, j, v.difference, v.automatic, v.hand, v.witness)
         if v.status == "refuted":
-            refuted = failure
-        elif v.status == "undecided" and undecided is None:
-            undecided = failure
-    if count == 0:
-        return SymbolicResult("vacuous", 0, None, "this network has no entry of this claim (e.g. no hidden layer)")
-    if refuted:
-        return SymbolicResult("refuted", count, refuted)
+            return SymbolicResult("refuted", len(sides), failure, method=method)
+        undecided = undecided or failure
     if undecided:
-        return SymbolicResult("undecided", count, undecided, UNDECIDED_NOTE)
+        return SymbolicResult("undecided", len(sides), undecided, UNDECIDED_NOTE, method)
     if not fprime_lemma(act):
-        return SymbolicResult("undecided", count, None, f"could not prove the written f' of {act.name}")
-    return SymbolicResult("proved", count)
+        return SymbolicResult("undecided", len(sides), None, f"could not prove the written f' of {act.name}", method)
+    error = error_bound(eng, [(a, h) for _, a, h in sides]) if method == "probabilistic" else 0.0
+    return SymbolicResult("proved", len(sides), method=method, error=error)
 
 
 def _digits(a, h) -> int:

@@ -1,7 +1,9 @@
 """Automatic derivatives of the loss, written with the heads f and f'.
 
-The engine differentiates the nested loss itself (``expr.diff``). It writes the
-derivative of an undefined f as ``Subs(Derivative(f(ξ), ξ), ξ, e)`` or
+Two independent ways, by engine. symengine: reverse-mode automatic
+differentiation over the loss's expression DAG (derive.reverse), fast and
+compact. SymPy, the reference: ``sympy.diff`` of the nested loss, which writes
+the derivative of an undefined f as ``Subs(Derivative(f(ξ), ξ), ξ, e)`` or
 ``Derivative(f(e), e)`` depending on e; both become ``f'(e)`` here, so that the
 automatic side and a hand-derived formula speak the same language.
 """
@@ -12,9 +14,10 @@ from dataclasses import dataclass
 
 from derive.engine import Engine
 from derive.loss import full_loss, sample_loss
-from derive.network import Forward, Network, forward
+from derive.network import Network
+from derive.reverse import gradient
 
-__all__ = ["Derivatives", "differentiate", "with_fprime"]
+__all__ = ["Derivatives", "AtSample", "differentiate", "derivatives", "with_fprime"]
 
 
 def with_fprime(eng: Engine, expr):
@@ -31,37 +34,78 @@ def with_fprime(eng: Engine, expr):
 
 
 @dataclass(frozen=True)
-class Derivatives:
-    """Every automatic derivative the seed's claims speak of, keyed in seed notation.
+class AtSample:
+    """The automatic derivatives at one sample in the uncut network, keyed in seed notation:
+    ``delta[l][i]`` = ∂J(W,b;x,y)/∂z^l_i, ``dW[l][i, j]``, ``db[l][i]``."""
 
-    ``delta[l][i]`` is ∂J(W,b;x,y)/∂z^l_i in the network cut at layer l (a function
-    of the fresh symbols z^l); ``dW_sample[l][i, j]``, ``db_sample[l][i]`` are the
-    per-sample gradients at (x, y); ``dW[l][i, j]``, ``db[l][i]`` those of J(W,b).
-    """
-
-    net: Network
-    sample: Forward
     delta: dict
-    dW_sample: dict
-    db_sample: dict
     dW: dict
     db: dict
 
 
-def _grad(net: Network, J) -> tuple[dict, dict]:
-    d = lambda p: with_fprime(net.eng, J.diff(p))  # noqa: E731
-    return ({l: {ij: d(w) for ij, w in net.W[l].items()} for l in net.W},
-            {l: {i: d(bi) for i, bi in net.b[l].items()} for l in net.b})
+@dataclass(frozen=True)
+class Derivatives:
+    """Every automatic derivative the seed's claims speak of, keyed in seed notation.
+
+    ``delta[l][i]`` is ∂J(W,b;x,y)/∂z^l_i in the network cut at layer l (a function
+    of the fresh symbols z^l); ``at[k]`` holds δ and the per-sample gradients at
+    sample k (``at[None]``: the sample (x, y)); ``dW[l][i, j]``, ``db[l][i]`` are
+    the gradients of J(W,b).
+    """
+
+    net: Network
+    delta: dict
+    at: dict
+    dW: dict
+    db: dict
+
+    @property
+    def dW_sample(self) -> dict:
+        return self.at[None].dW
+
+    @property
+    def db_sample(self) -> dict:
+        return self.at[None].db
+
+
+def derivatives(eng: Engine, J, wrt) -> dict:
+    """∂J/∂s for each s of ``wrt`` (symbols, or with symengine also subexpressions), written with f'."""
+    if eng.name == "symengine":
+        return gradient(eng, J, wrt)
+    return {s: with_fprime(eng, J.diff(s)) for s in wrt}
+
+
+def _by_layer(net: Network, d: dict) -> tuple[dict, dict]:
+    return ({l: {ij: d[w] for ij, w in net.W[l].items()} for l in net.W},
+            {l: {i: d[bi] for i, bi in net.b[l].items()} for l in net.b})
+
+
+def _at_sample(net: Network, k: int | None, delta: dict, reference: AtSample | None) -> AtSample:
+    """Derivatives at sample k: one reverse pass (δ is the adjoint of each z^l_i), or, with
+    SymPy, the cut derivatives and the (x, y) gradients read at this sample."""
+    fw = net.world(k)
+    if net.eng.name == "symengine":
+        z_nodes = [z for l in range(2, net.n_l + 1) for z in fw.z[l].values()]
+        d = derivatives(net.eng, sample_loss(net, fw, net.y(k)), [*net.parameters, *z_nodes])
+        return AtSample({l: {i: d[z] for i, z in fw.z[l].items()} for l in range(2, net.n_l + 1)},
+                        *_by_layer(net, d))
+    at = {l: {i: e.xreplace({zeta: fw.z[l][u] for u, zeta in net.zeta(l).items()}) for i, e in delta[l].items()}
+          for l in delta}
+    if reference is None:
+        return AtSample(at, *_by_layer(net, derivatives(net.eng, sample_loss(net, fw, net.y()), net.parameters)))
+    swap = {**dict(zip(net.x().values(), net.x(k).values())), **dict(zip(net.y().values(), net.y(k).values()))}
+    read = lambda g: {l: {key: e.xreplace(swap) for key, e in v.items()} for l, v in g.items()}  # noqa: E731
+    return AtSample(at, read(reference.dW), read(reference.db))
 
 
 def differentiate(net: Network) -> Derivatives:
-    """Differentiate the per-sample loss, the loss cut at each layer, and J(W,b)."""
-    y, sample = net.y(), forward(net, net.x())
+    """Differentiate the loss cut at each layer, the loss of each sample, and J(W,b)."""
     delta = {}
     for l in range(2, net.n_l + 1):
-        cut = forward(net, cut=l)
-        J = sample_loss(net, cut, y)
-        delta[l] = {i: with_fprime(net.eng, J.diff(zi)) for i, zi in cut.z[l].items()}
-    dW_sample, db_sample = _grad(net, sample_loss(net, sample, y))
-    dW, db = _grad(net, full_loss(net))
-    return Derivatives(net, sample, delta, dW_sample, db_sample, dW, db)
+        cut = net.world(cut=l)
+        d = derivatives(net.eng, sample_loss(net, cut, net.y()), list(cut.z[l].values()))
+        delta[l] = {i: d[zi] for i, zi in cut.z[l].items()}
+    at = {None: _at_sample(net, None, delta, None)}
+    at.update({k: _at_sample(net, k, delta, at[None]) for k in net.samples})
+    dW, db = _by_layer(net, derivatives(net.eng, full_loss(net), net.parameters))
+    return Derivatives(net, delta, at, dW, db)

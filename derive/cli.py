@@ -69,6 +69,11 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--rtol", type=_float, default=1e-9, help="relative tolerance of the numeric check (default 1e-9)")
     p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES), help="symbolic engine (default symengine)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--exact", dest="method", action="store_const", const="exact", default="auto",
+                     help="decide equality by exact expansion, however long it takes")
+    how.add_argument("--probabilistic", dest="method", action="store_const", const="probabilistic",
+                     help="decide equality by evaluation modulo a large prime (fast; error bound reported)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,7 +118,7 @@ def _report(args):
     from checks.report import run
 
     (net,) = _networks(args, ((2, 3, 3, 2),))
-    return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol)
+    return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method)
 
 
 def _check_files(args) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derive.network import Forward, Network, forward
+from derive.network import Forward, Network
 
 __all__ = ["sample_loss", "full_loss"]
 
@@ -15,6 +15,6 @@ def sample_loss(net: Network, fw: Forward, y: dict) :
 
 def full_loss(net: Network) :
     """J(W,b) = (1/m) Σ_k J(W,b;x^(k),y^(k)) + (λ/2) Σ_l Σ_i Σ_j (W^l_ji)²."""
-    data = sum(sample_loss(net, forward(net, net.x(k)), net.y(k)) for k in net.samples)
+    data = sum(sample_loss(net, net.world(k), net.y(k)) for k in net.samples)
     decay = sum(w**2 for l in range(1, net.n_l) for w in net.W[l].values())
     return data / net.m + net.lam_symbol / 2 * decay

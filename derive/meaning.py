@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
-from derive.autodiff import with_fprime
+from derive.autodiff import derivatives
 from derive.errors import DeriveError
 from derive.loss import full_loss, sample_loss
-from derive.network import Forward, Network, forward
+from derive.network import Forward, Network
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
 
 __all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "Vec", "Mat", "free_indices"]
@@ -78,15 +78,11 @@ class Meaning:
     def __init__(self, net: Network):
         self.net, self.eng, self.xp = net, net.eng, net.eng.xp
         self.remarks: set[str] = set()
-        self._worlds: dict = {}
         self._delta: dict = {}
 
     # ---- worlds: the forward pass of the sample (x, y) or of sample k, uncut or cut at a layer
     def world(self, cut: int = 1, sample: int | None = None) -> Forward:
-        key = (cut, sample)
-        if key not in self._worlds:
-            self._worlds[key] = forward(self.net, self.net.x(sample)) if cut == 1 else forward(self.net, cut=cut)
-        return self._worlds[key]
+        return self.net.world(sample) if cut == 1 else self.net.world(cut=cut)
 
     def delta(self, l: int, env: Env) -> dict:
         """δ^l in the world of ``env``: the true ∂J(W,b;x,y)/∂z^l, read where z^l is what env says."""
@@ -97,7 +93,8 @@ class Meaning:
             raise NotUnderstood(f"δ^{l} is not defined while differentiating with respect to z^{env.cut}")
         if l not in self._delta:
             J = sample_loss(net, self.world(l), net.y())
-            self._delta[l] = {i: with_fprime(self.eng, J.diff(zi)) for i, zi in net.zeta(l).items()}
+            d = derivatives(self.eng, J, list(net.zeta(l).values()))
+            self._delta[l] = {i: d[zi] for i, zi in net.zeta(l).items()}
         swap = {zeta: self.world(env.cut).z[l][i] for i, zeta in net.zeta(l).items()}
         return {i: e.xreplace(swap) for i, e in self._delta[l].items()}
 
@@ -316,7 +313,7 @@ class Meaning:
         if wrt.name in ("W", "w", "b") and wrt.sub:
             variable = self._sym(wrt, env)
             body = self.value(node.body, env)
-            return with_fprime(self.eng, _scalar(body, node).diff(variable))
+            return self._d(_scalar(body, node), variable)
         if wrt.name == "z" and wrt.sub and wrt.sup is not None:
             l = self.index(wrt.sup, env)
             if not 2 <= l <= net.n_l:
@@ -328,11 +325,17 @@ class Meaning:
                 raise Unfit(f"z^{l}_{i} does not exist")
             body = _scalar(self.value(node.body, replace(env, cut=l)), node)
             self._bias_dropped(body, l, wrt)
-            d = with_fprime(self.eng, body.diff(net.zeta(l)[i]))
+            d = self._d(body, net.zeta(l)[i])
             if l == env.cut:
                 return d
             return d.xreplace({zeta: self.world(env.cut).z[l][u] for u, zeta in net.zeta(l).items()})
         raise NotUnderstood(f"derivatives with respect to {wrt} are not supported")
+
+    def _d(self, body, variable):
+        try:
+            return derivatives(self.eng, self.xp.sympify(body), [variable])[variable]
+        except ValueError as exc:  # e.g. f'' is needed
+            raise NotUnderstood(f"cannot differentiate: {exc}") from None
 
     def _bias_dropped(self, body, l: int, wrt: Sym) -> None:
         """Remark when ``body`` is z^{l+1}_j without its bias (harmless under ∂/∂z^l)."""

@@ -122,6 +122,20 @@ class Network:
         """Fresh symbols standing for z^l when the network is cut at layer l."""
         return Indexed(f"z^{l}", {i: self.eng.xp.Symbol(f"z^{l}_{{{i}}}") for i in self.units(l)})
 
+    def world(self, sample: int | None = None, cut: int | None = None) -> "Forward":
+        """The forward pass of the sample (x, y), or of sample k, or from z^l with ``cut=l``; built once.
+
+        Sharing one pass keeps every expression built on it a DAG with shared nodes.
+        """
+        key = (None, cut) if cut is not None else (sample, None)
+        if key not in self._worlds:
+            self._worlds[key] = forward(self, cut=cut) if cut is not None else forward(self, self.x(sample))
+        return self._worlds[key]
+
+    @cached_property
+    def _worlds(self) -> dict:
+        return {}
+
     @cached_property
     def parameters(self) -> tuple:
         return tuple(s for l in range(1, self.n_l) for s in (*self.W[l].values(), *self.b[l].values()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from derive.autodiff import Derivatives
 from derive.errors import ClaimError
-from derive.network import Forward, forward
+from derive.network import Forward
 
 __all__ = ["SymbolicView", "Lazy", "automatic", "view_for"]
 
@@ -37,33 +37,33 @@ class SymbolicView:
         self.z, self.a, self.samples, self.s, self.units = fw.z, fw.a, net.samples, net.s, net.units
         self.f, self.fprime = net.eng.f, net.eng.fprime
         self.delta = Lazy(lambda l: _delta_in(d, fw, l))
-        self.dJ_dW = Lazy(lambda k: _at_sample(d, d.dW_sample, k))
-        self.dJ_db = Lazy(lambda k: _at_sample(d, d.db_sample, k))
+        self.dJ_dW = Lazy(lambda k: _at_sample(d, "dW", k))
+        self.dJ_db = Lazy(lambda k: _at_sample(d, "db", k))
 
 
 def _delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
     if l not in d.delta or l < fw.start:
         where = f"a network cut at layer {fw.start}" if fw.start > 1 else "this network"
         raise ClaimError(f"δ^{l} is not defined in {where}")
+    if fw.start == 1:
+        return d.at[None].delta[l]
     if l == fw.start:
         return d.delta[l]
     swap = {zeta: fw.z[l][i] for i, zeta in d.net.zeta(l).items()}
     return {i: e.xreplace(swap) for i, e in d.delta[l].items()}
 
 
-def _at_sample(d: Derivatives, grads: dict, k: int) -> dict:
-    net = d.net
-    if k not in net.samples:
-        raise ClaimError(f"sample {k} does not exist (m = {net.m})")
-    swap = {**dict(zip(net.x().values(), net.x(k).values())), **dict(zip(net.y().values(), net.y(k).values()))}
-    return {l: {key: e.xreplace(swap) for key, e in g.items()} for l, g in grads.items()}
+def _at_sample(d: Derivatives, kind: str, k: int) -> dict:
+    if k not in d.net.samples:
+        raise ClaimError(f"sample {k} does not exist (m = {d.net.m})")
+    return getattr(d.at[k], kind)
 
 
 def view_for(d: Derivatives, lhs: str, l: int, cache: dict) -> SymbolicView:
     """The view a claim about ``lhs`` at layer ``l`` is evaluated on (cached per world)."""
     start = l if lhs.startswith("delta") else 1
     if start not in cache:
-        fw = d.sample if start == 1 else forward(d.net, cut=start)
+        fw = d.net.world(cut=start) if start > 1 else d.net.world()
         cache[start] = SymbolicView(d, fw)
     return cache[start]
 

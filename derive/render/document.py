@@ -23,7 +23,9 @@ def as_dict(report: Report) -> dict:
     claims = []
     for r in report.results:
         sym, num = r.symbolic, r.numeric
-        symbolic = {"status": sym.status, "entries": sym.entries}
+        symbolic = {"status": sym.status, "entries": sym.entries, "method": sym.method}
+        if sym.method == "probabilistic" and sym.status == "proved":
+            symbolic["error_bound"] = sym.error
         if sym.failure:
             f = sym.failure
             symbolic["first_failing_entry"] = {

@@ -1,0 +1,76 @@
+"""Walking an expression as the DAG it is: each shared subexpression once.
+
+Gradients built in reverse mode share their subexpressions heavily; as trees
+they grow like the product of the layer widths. Everything here visits each
+distinct node once, children before parents.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from derive.engine import Engine
+
+__all__ = ["post_order", "evaluate", "children"]
+
+
+def children(node) -> tuple:
+    return () if node.is_Atom or node.is_Number else tuple(node.args)
+
+
+def post_order(roots: Iterable) -> list:
+    """Every node under ``roots``, each after all of its children."""
+    seen, out = set(), []
+    for root in roots:
+        if root in seen:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                out.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children(node) if child not in seen)
+    return out
+
+
+def evaluate(eng: Engine, roots: list, symbol: Callable, number: Callable, call: Callable) -> list:
+    """The value of each root, computed bottom-up over the DAG with the given leaves and calls.
+
+    ``symbol(s)`` and ``number(n)`` give leaf values, ``call(name, value)`` the value of
+    f, f', exp, log or tanh at a value; sums, products and integer powers use the
+    values' own arithmetic. Raises ValueError on anything else.
+    """
+    values: dict = {}
+    for node in post_order(roots):
+        if node.is_Number:
+            values[node] = number(node)
+        elif node.is_Symbol:
+            values[node] = symbol(node)
+        elif node.is_Add:
+            args = [values[c] for c in node.args]
+            total = args[0]
+            for v in args[1:]:
+                total = total + v
+            values[node] = total
+        elif node.is_Mul:
+            args = [values[c] for c in node.args]
+            product = args[0]
+            for v in args[1:]:
+                product = product * v
+            values[node] = product
+        elif node.is_Pow:
+            base, exp = node.args
+            if not exp.is_Integer:
+                raise ValueError(f"a power with a non-integer exponent: {node}")
+            values[node] = values[base] ** int(exp)
+        else:
+            name = eng.head(node) or type(node).__name__
+            if name not in ("f", "f'", "exp", "log", "tanh") or len(node.args) != 1:
+                raise ValueError(f"cannot evaluate {name}")
+            values[node] = call(name, values[node.args[0]])
+    return [values[r] for r in roots]
