@@ -208,7 +208,7 @@ class _Checker:
                 for n, (index, label, _, _) in enumerate(items):
                     tally = tallies.setdefault(index, Tally(self.draws))
                     if not tally.reason:
-                        tally.add(label, act.name, values[2 * n], values[2 * n + 1])
+                        tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
         out = []
         for index, r in enumerate(results):
             if index in tallies:

@@ -188,7 +188,7 @@ class NumericView:
             a[l + 1] = act.np_f(z[l + 1])
         self.z = {l: OneBased(f"z^{l}", v) for l, v in z.items()}
         self.a = {l: OneBased(f"a^{l}", v) for l, v in a.items()}
-        self.delta = Lazy(lambda l: _grad_view(ev.uncut, "delta", l, f"δ^{l}"))
+        self.delta = Lazy(lambda l: _GradView(ev.uncut, "delta", l, f"δ^{l}"))
         self.dJ_dW = Lazy(lambda k: _SampleGrad(ev, k, "dW"))
         self.dJ_db = Lazy(lambda k: _SampleGrad(ev, k, "db"))
 
@@ -205,12 +205,6 @@ class _GradView:
             raise ClaimError(f"{self.name}_{{{key}}} does not exist in this network") from None
 
 
-def _grad_view(values, kind, l, name):
-    if not any(k[0] == kind and k[1] == l for k in values):
-        raise ClaimError(f"{name} does not exist in this network")
-    return _GradView(values, kind, l, name)
-
-
 class _SampleGrad:
     def __init__(self, ev: Evaluator, k: int, kind: str):
         if k not in ev.net.samples:
@@ -218,7 +212,7 @@ class _SampleGrad:
         self.values, self.kind = ev.sample_values(k), kind
 
     def __getitem__(self, l):
-        return _grad_view(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
+        return _GradView(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
 
 
 def free_lambda(net: Network) -> list:
@@ -246,23 +240,23 @@ class Tally:
     def __init__(self, draws: int):
         self.draws, self.worst, self.max_abs, self.max_rel, self.reason = draws, None, 0.0, 0.0, ""
 
-    def add(self, label: str, activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
-        """Fold in one entry over all draws; False once a side is NaN or inf."""
+    def add(self, labels: list[str], activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
+        """Fold in entries (rows) over all draws (columns); False once a side is NaN or inf."""
         for side, values in (("automatic", auto), ("hand", hand)):
             bad = ~np.isfinite(values)
             if bad.any():
-                d = int(np.argmax(bad))
-                self.worst = Worst(label, d + 1, activation, float(auto[d]), float(hand[d]))
+                e, d = np.unravel_index(int(np.argmax(bad)), bad.shape)
+                self.worst = Worst(labels[e], int(d) + 1, activation, float(auto[e, d]), float(hand[e, d]))
                 self.max_abs = self.max_rel = float("nan")
-                self.reason = f"the {side} side is {values[d]} at {label}, draw {d + 1} ({activation})"
+                self.reason = f"the {side} side is {values[e, d]} at {labels[e]}, draw {d + 1} ({activation})"
                 return False
         err = np.abs(auto - hand)
         rel = err / np.maximum(np.maximum(np.abs(auto), np.abs(hand)), 1.0)
-        d = int(np.argmax(rel))
+        e, d = np.unravel_index(int(np.argmax(rel)), rel.shape)
         self.max_abs = max(self.max_abs, float(err.max()))
-        if self.worst is None or rel[d] > self.max_rel:
-            self.max_rel = float(rel[d])
-            self.worst = Worst(label, d + 1, activation, float(auto[d]), float(hand[d]))
+        if self.worst is None or rel[e, d] > self.max_rel:
+            self.max_rel = float(rel[e, d])
+            self.worst = Worst(labels[e], int(d) + 1, activation, float(auto[e, d]), float(hand[e, d]))
         return True
 
     def result(self, rtol: float) -> NumericResult:
@@ -275,17 +269,21 @@ def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAU
     """Compare ``claim`` with the automatic derivative over every draw, for each evaluator's activation."""
     tally = Tally(evaluators[0].draws.count)
     for ev in evaluators:
-        for l, i, j in entries(claim.lhs, ev.net.sizes):
-            auto = ev.automatic(claim.lhs, l, i, j)
+        cells = list(entries(claim.lhs, ev.net.sizes))
+        if not cells:
+            continue
+        auto = np.array([ev.automatic(claim.lhs, l, i, j) for l, i, j in cells])
+        hand = np.empty_like(auto)
+        for row, (l, i, j) in enumerate(cells):
             try:
-                hand = np.broadcast_to(np.asarray(claim.formula(ev.view, l, i, j), dtype=float), auto.shape)
+                hand[row] = claim.formula(ev.view, l, i, j)
             except ClaimError:
                 raise
             except Exception as exc:
                 raise ClaimError(f"claim {claim.id!r} cannot be evaluated numerically at layer {l}: "
                                  f"{type(exc).__name__}: {exc}") from None
-            if not tally.add(entry_label(claim.lhs, l, i, j), ev.act.name, auto, hand):
-                return tally.result(rtol)
+        if not tally.add([entry_label(claim.lhs, *c) for c in cells], ev.act.name, auto, hand):
+            break
     return tally.result(rtol)
 
 

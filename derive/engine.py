@@ -59,7 +59,8 @@ class Engine:
             return lambda cols: np.zeros((0, cols.shape[1]))
         if self.name == "symengine":
             fn = self.xp.Lambdify(args, exprs, cse=True)
-            return lambda cols: np.asarray(fn(cols.T)).reshape(cols.shape[1], len(exprs)).T
+            return lambda cols: np.ascontiguousarray(
+                np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T)
         fn = sympy.lambdify(args, exprs, modules="numpy", cse=True)
         return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
