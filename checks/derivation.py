@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from checks.numeric import NumericResult, Tally, columns, draw, free_lambda, instantiate
+from checks.numeric import COMPILE_ABOVE, NumericResult, Tally, columns, draw, free_lambda, instantiate
 from checks.symbolic import Canonical, Verdict, decide
 from derive.activations import CONCRETE
 from derive.errors import DeriveError, ParseError
@@ -137,13 +138,24 @@ def _pairs(left, right) -> list[tuple[str, object, object]]:
     return [("", left, right)]
 
 
+@lru_cache(maxsize=8)
+def _meaning(net: Network) -> Meaning:
+    """One Meaning per network and process: the residuals and forward passes it builds serve every file."""
+    return Meaning(net)
+
+
+@lru_cache(maxsize=8)
+def _canonical(net: Network) -> Canonical:
+    return Canonical(net.eng, net.activation)
+
+
 class _Checker:
     """Symbolic pass over all steps, gathering the instances for one batched numeric pass."""
 
     def __init__(self, nets, draws: int, seed: int, rtol: float):
         self.nets, self.draws, self.seed, self.rtol = nets, draws, seed, rtol
-        self.meanings = {net: Meaning(net) for net in nets}
-        self.canon = {net: Canonical(net.eng, net.activation) for net in nets}
+        self.meanings = {net: _meaning(net) for net in nets}
+        self.canon = {net: _canonical(net) for net in nets}
         self.numeric: dict = {net: [] for net in nets}  # net -> [(step index, label, left, right)]
 
     def symbolic(self, index: int, step: Step) -> StepResult:
@@ -204,7 +216,7 @@ class _Checker:
             exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
             cols = columns(net, dr, args)
             for act in acts:
-                values = net.eng.lambdify(args, instantiate(net, act, exprs))(cols)
+                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=self.draws > COMPILE_ABOVE)(cols)
                 for n, (index, label, _, _) in enumerate(items):
                     tally = tallies.setdefault(index, Tally(self.draws))
                     if not tally.reason:
@@ -220,15 +232,23 @@ class _Checker:
 
 
 def check_text(text: str, path: str, nets: tuple[Network, ...], *, draws: int = 64, seed: int = 0,
-               rtol: float = 1e-9, strict: bool = False) -> FileReport:
-    """Check every display equation of ``text`` (read from ``path``) on the networks ``nets``."""
+               rtol: float = 1e-9, strict: bool = False, progress=None) -> FileReport:
+    """Check every display equation of ``text`` (read from ``path``) on the networks ``nets``.
+
+    ``progress(what, done, total)``, if given, hears how many steps are done.
+    """
     timings = {}
     start = time.perf_counter()
     steps = read_steps(text)
     timings["read"] = time.perf_counter() - start
     checker = _Checker(nets, draws, seed, rtol)
     start = time.perf_counter()
-    results = [checker.symbolic(k, s) for k, s in enumerate(steps)]
+    say = progress or (lambda what, done, total: None)
+    results = []
+    for k, step in enumerate(steps):
+        say(f"{path}:{step.line}", k, len(steps) + 1)
+        results.append(checker.symbolic(k, step))
+    say(f"{path}: numeric check", len(steps), len(steps) + 1)
     timings["symbolic check"] = time.perf_counter() - start
     start = time.perf_counter()
     results = checker.numeric_pass(results)

@@ -185,7 +185,8 @@ def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
         c = [Fraction(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]
         funcs = {"f": lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3,
                  "f'": lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2}
-        about = "f(t) = " + " + ".join(f"({q})t^{k}" for k, q in enumerate(c) if q)
+        t = sympy.Symbol("t")
+        about = "f(t) = " + sympy.sstr(sum(sympy.Rational(q.numerator, q.denominator) * t**k for k, q in enumerate(c)))
         number = lambda n: Fraction(str(n))  # noqa: E731
         leaf = {}
         symbol = lambda s: leaf.setdefault(str(s), Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)))  # noqa: E731

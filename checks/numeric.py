@@ -28,6 +28,7 @@ __all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "
 # Named defaults: how many draws, which seed, what relative error passes (float64).
 DEFAULTS = {"draws": 64, "seed": 0, "rtol": 1e-9}
 LAMBDA_RANGE = (0.1, 1.0)
+COMPILE_ABOVE = 1000  # draws: above this, compiling the lambdified function (LLVM) pays for itself
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class Evaluator:
         exprs = [at.delta[l][i] if k == "delta" else (at.dW[l][i, j] if k == "dW" else at.db[l][i])
                  for k, l, i, j in keys]
         args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs))
+        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs), compiled=self.draws.count > COMPILE_ABOVE)
 
     def sample_values(self, sample=None) -> dict:
         """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (kind, l, i, j)."""
@@ -128,7 +129,7 @@ class Evaluator:
         exprs = [d.dW[l][i, j] if k == "dW" else d.db[l][i] for k, l, i, j in keys]
         args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
                 *free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs))
+        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs), compiled=self.draws.count > COMPILE_ABOVE)
 
     @cached_property
     def full_values(self) -> dict:

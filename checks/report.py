@@ -6,11 +6,12 @@ import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 
 from checks.numeric import DEFAULTS, NumericResult, check_numeric, draw, evaluators_for
 from checks.symbolic import METHODS, Canonical, SymbolicResult, check_symbolic
 from derive.autodiff import differentiate
-from derive.backprop import SEED_CLAIMS, Claim
+from derive.backprop import SEED_CLAIMS, Claim, entries
 from derive.errors import SpecError
 from derive.network import Network
 
@@ -55,11 +56,13 @@ def _timed(timings: dict, phase: str):
 
 
 def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = DEFAULTS["draws"],
-        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"], method: str = "auto") -> Report:
+        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"], method: str = "auto",
+        progress: Callable[[str, int, int], None] | None = None) -> Report:
     """Check ``claims`` on ``net`` symbolically and numerically.
 
-    Raises SpecError for a bad draw count or tolerance, ClaimError for a formula
-    that cannot be evaluated.
+    ``progress(what, done, total)``, if given, hears how many claim entries are
+    done after each step. Raises SpecError for a bad draw count or tolerance,
+    ClaimError for a formula that cannot be evaluated.
 
     >>> run(Network((2, 2))).passed
     True
@@ -73,18 +76,32 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
     if not isinstance(seed, int) or seed < 0:
         raise SpecError(f"the seed must be a whole number ≥ 0, got {seed}")
     timings: dict = {}
+    sizes = [sum(1 for _ in entries(c.lhs, net.sizes)) for c in claims]
+    total = 2 * sum(sizes) + 1
+    say = progress or (lambda what, done, total: None)
+    say("differentiate", 0, total)
     with _timed(timings, "build"):
         net.parameters, net.x(), net.y()
     with _timed(timings, "differentiate"):
         d = differentiate(net)
     canon = Canonical(net.eng, net.activation)
+    symbolic, done = [], 0
     with _timed(timings, "symbolic check"):
-        symbolic = [check_symbolic(c, d, canon, seed, method) for c in claims]
+        for c, n in zip(claims, sizes):
+            say(f"symbolic check · {c.id}", done, total)
+            symbolic.append(check_symbolic(c, d, canon, seed, method))
+            done += n
     evaluators = evaluators_for(d, draw(net, draws, seed))
     with _timed(timings, "lambdify"):
         for ev in evaluators:
+            say(f"lambdify · {ev.act.name}", done, total)
             ev.prepare()
+    numeric = []
     with _timed(timings, "numeric check"):
-        numeric = [check_numeric(c, evaluators, rtol) for c in claims]
+        for c, n in zip(claims, sizes):
+            say(f"numeric check · {c.id}", done, total)
+            numeric.append(check_numeric(c, evaluators, rtol))
+            done += n
+    say("done", total, total)
     results = tuple(ClaimResult(c, s, n) for c, s, n in zip(claims, symbolic, numeric))
     return Report(net, seed, rtol, draws, results, tuple(ev.act.name for ev in evaluators), timings)

@@ -1,17 +1,45 @@
 """``derive bench``: how long ``derive check`` takes, as a user would time it, and where the time goes.
 
 Figures, not a test: a busy machine makes them slower, never wrong.
+
+``bench_check`` times one command several times. ``bench_ladder`` times a ladder of networks of growing
+size, each in a fresh interpreter (wall time with start-up, the child's own peak RSS, the phases), and
+optionally the hand-written SymPy check of ``derive.baseline`` on the same network, with a time limit.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
-__all__ = ["bench_check"]
+from derive.errors import DeriveError
+
+__all__ = ["bench_check", "LADDER", "PHASES", "measure", "baseline", "bench_ladder", "render",
+           "markdown_table", "plot"]
+
+#: The default ladder: (sizes, m), from the README's default network up to a 4-layer one.
+LADDER: list[tuple[tuple[int, ...], int]] = [
+    ((2, 3, 3, 2), 2),
+    ((3, 4, 4, 2), 2),
+    ((4, 5, 5, 3), 1),
+    ((6, 10, 10, 3), 2),
+    ((8, 16, 16, 4), 2),
+    ((10, 20, 20, 20, 5), 1),
+]
+
+#: Phases of ``derive check --timings``: (key in its JSON, column title).
+PHASES: list[tuple[str, str]] = [("build", "build"), ("differentiate", "differentiate"),
+                                 ("symbolic check", "symbolic"), ("lambdify", "lambdify"),
+                                 ("numeric check", "numeric")]
 
 
 def bench_check(args: list[str], repeat: int) -> dict:
@@ -27,3 +55,204 @@ def bench_check(args: list[str], repeat: int) -> dict:
         phases = json.loads(out.stdout)["timings"]
     return {"args": args, "repeat": repeat, "min": min(walls), "median": statistics.median(walls),
             "max": max(walls), "phases": phases}
+
+
+def _sizes_arg(sizes: Sequence[int]) -> str:
+    return ",".join(str(int(s)) for s in sizes)
+
+
+def _parameters(sizes: Sequence[int]) -> int:
+    """Weights and biases of a fully connected network: sum of s_{l+1} (s_l + 1)."""
+    return sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
+
+
+def _run(cmd: list[str], timeout: float | None) -> dict:
+    """Run ``cmd``; wall time, the child's own peak RSS (``wait4``), exit code, output; killed at ``timeout``.
+
+    Output goes to temporary files (no pipe can fill up while we block in ``wait4``).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        killed, lock, reaped = threading.Event(), threading.Lock(), []
+
+        def kill() -> None:  # os.kill, not proc.kill: Popen's poll() could reap the child before wait4
+            with lock:
+                if not reaped:
+                    killed.set()
+                    os.kill(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            with lock:
+                reaped.append(True)
+            if timer is not None:
+                timer.cancel()
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        timed_out = killed.is_set() and os.WIFSIGNALED(status)
+        return {"wall": wall, "returncode": proc.returncode, "timed_out": timed_out,
+                "peak_mb": usage.ru_maxrss / 1024,  # Linux: ru_maxrss in KB
+                "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace")}
+
+
+def measure(sizes: Sequence[int], m: int, extra_args: Iterable[str] = (), timeout: float | None = None) -> dict:
+    """One ``python -m derive check --sizes SIZES --samples M --json --timings`` in a fresh interpreter.
+
+    Returns sizes, m, parameters, wall (s, interpreter start included), peak_mb (that child's peak RSS),
+    phases (s per phase, from its JSON), passed (exit code 0), timed_out. Exit code 2 (bad input)
+    raises ``DeriveError`` with the child's message.
+    """
+    cmd = [sys.executable, "-m", "derive", "check", "--sizes", _sizes_arg(sizes), "--samples", str(m),
+           "--json", "--timings", *extra_args]
+    r = _run(cmd, timeout)
+    row = {"sizes": list(sizes), "m": m, "parameters": _parameters(sizes), "wall": r["wall"],
+           "peak_mb": r["peak_mb"], "phases": {}, "passed": False, "timed_out": r["timed_out"]}
+    if r["timed_out"]:
+        return row
+    if r["returncode"] not in (0, 1):
+        raise DeriveError(r["stderr"].strip().splitlines()[-1] if r["stderr"].strip()
+                          else f"derive check exited {r['returncode']}")
+    doc, _ = json.JSONDecoder().raw_decode(r["stdout"].lstrip())  # the first (only) document
+    row.update(parameters=doc["network"]["parameters"], phases=doc.get("timings", {}),
+               passed=r["returncode"] == 0)
+    return row
+
+
+def baseline(sizes: Sequence[int], m: int, timeout: float | None) -> dict:
+    """The hand-written SymPy check (``python -m derive.baseline``) in a fresh interpreter, cut at ``timeout``.
+
+    Returns seconds (wall, interpreter start included; None when timed out), timed_out, passed
+    (None when timed out), peak_mb and limit (the timeout).
+    """
+    r = _run([sys.executable, "-m", "derive.baseline", _sizes_arg(sizes), str(m)], timeout)
+    if r["timed_out"]:
+        return {"seconds": None, "timed_out": True, "passed": None, "peak_mb": r["peak_mb"], "limit": timeout}
+    if r["returncode"] not in (0, 1):
+        raise DeriveError(f"baseline exited {r['returncode']}: {r['stderr'].strip()[-300:]}")
+    return {"seconds": r["wall"], "timed_out": False, "passed": json.loads(r["stdout"])["passed"],
+            "peak_mb": r["peak_mb"], "limit": timeout}
+
+
+def bench_ladder(ladder: Iterable[tuple[Sequence[int], int]], with_baseline: bool, timeout: float,
+                 extra_args: Iterable[str] = (), on_row: Callable[[dict], object] | None = None,
+                 derive_timeout: float | None = None) -> list[dict]:
+    """One row per rung (sizes, m): derive's wall time, peak memory and phases; with ``with_baseline``,
+    the SymPy baseline cut at ``timeout`` seconds and the speed-up (baseline / derive wall).
+
+    Row keys: sizes, m, parameters, wall, peak_mb, phases, passed, timed_out, baseline (s or None),
+    baseline_timed_out, baseline_limit, ratio (None unless both were measured). ``derive_timeout``
+    limits derive itself (default: none). ``on_row(row)`` is called as each row is finished.
+    """
+    rows = []
+    extra_args = list(extra_args)
+    for sizes, m in ladder:
+        row = measure(sizes, m, extra_args, timeout=derive_timeout)
+        row.update(baseline=None, baseline_timed_out=False, baseline_limit=None, ratio=None)
+        if with_baseline:
+            b = baseline(sizes, m, timeout)
+            row.update(baseline=b["seconds"], baseline_timed_out=b["timed_out"], baseline_limit=timeout)
+            if b["seconds"] is not None and not row["timed_out"]:
+                row["ratio"] = b["seconds"] / row["wall"]
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return rows
+
+
+def _cells(row: dict, with_baseline: bool) -> list[str]:
+    wall = f">{row['wall']:.0f}" if row["timed_out"] else f"{row['wall']:.2f}"
+    if not row["timed_out"] and not row["passed"]:
+        wall += " (failed)"
+    cells = [_sizes_arg(row["sizes"]), str(row["m"]), str(row["parameters"]), wall, f"{row['peak_mb']:.0f}"]
+    cells += [f"{row['phases'][key]:.2f}" if key in row["phases"] else "–" for key, _ in PHASES]
+    if with_baseline:
+        if row["baseline_timed_out"]:
+            cells.append(f">{row['baseline_limit']:g}")
+            cells.append(f">{row['baseline_limit'] / row['wall']:.0f}" if not row["timed_out"] else "–")
+        elif row["baseline"] is not None:
+            cells.append(f"{row['baseline']:.2f}")
+            cells.append(f"{row['ratio']:.1f}" if row["ratio"] is not None else "–")
+        else:
+            cells += ["–", "–"]
+    return cells
+
+
+def _headers(with_baseline: bool) -> list[str]:
+    heads = ["sizes", "m", "parameters", "wall s", "peak MB"] + [title for _, title in PHASES]
+    return heads + (["SymPy baseline s", "speed-up ×"] if with_baseline else [])
+
+
+def _with_baseline(rows: list[dict]) -> bool:
+    return any(r.get("baseline") is not None or r.get("baseline_timed_out") for r in rows)
+
+
+def render(rows: list[dict], console) -> None:
+    """Print the ladder as a rich table on ``console`` (phases in seconds; ">T" = cut off at T s)."""
+    from rich.table import Table
+
+    with_baseline = _with_baseline(rows)
+    table = Table(title="derive check (fresh interpreter, start-up included)"
+                  + (" vs the hand-written SymPy check" if with_baseline else ""))
+    for i, head in enumerate(_headers(with_baseline)):
+        table.add_column(head, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*_cells(row, with_baseline))
+    console.print(table)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The ladder as a Markdown table (for the README)."""
+    with_baseline = _with_baseline(rows)
+    heads = _headers(with_baseline)
+    lines = ["| " + " | ".join(heads) + " |", "| " + " | ".join(["---"] + ["---:"] * (len(heads) - 1)) + " |"]
+    lines += ["| " + " | ".join(_cells(row, with_baseline)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], path) -> Path:
+    """Log-log PNG at ``path``: wall time against number of parameters, derive and (where measured) the
+    SymPy baseline; a baseline cut off by its time limit is drawn as a lower bound (▲ at the limit)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise DeriveError("--plot needs matplotlib: pip install matplotlib") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    done = [r for r in rows if not r["timed_out"]]
+    ax.plot([r["parameters"] for r in done], [r["wall"] for r in done], "o-", color="tab:blue",
+            label="derive check")
+    for r in done:
+        ax.annotate(_sizes_arg(r["sizes"]) + f" (m={r['m']})", (r["parameters"], r["wall"]),
+                    textcoords="offset points", xytext=(6, -12), fontsize=7, color="tab:blue")
+    measured = [r for r in rows if r.get("baseline") is not None]
+    if measured:
+        ax.plot([r["parameters"] for r in measured], [r["baseline"] for r in measured], "s-", color="tab:red",
+                label="hand-written SymPy check")
+    cut = [r for r in rows if r.get("baseline_timed_out")]
+    if cut:
+        ax.plot([r["parameters"] for r in cut], [r["baseline_limit"] for r in cut], "^", color="tab:red",
+                markersize=9, linestyle="none", markerfacecolor="none",
+                label=f"SymPy check cut off (> {cut[0]['baseline_limit']:g} s, lower bound)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("parameters (weights and biases)")
+    ax.set_ylabel("wall time, s (interpreter start included)")
+    ax.set_title("Verifying backprop: derive check vs a hand-written SymPy check")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -6,6 +6,7 @@ Exit codes: 0 every claim passed, 1 a claim failed, 2 bad usage or bad input.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -69,6 +70,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--rtol", type=_float, default=1e-9, help="relative tolerance of the numeric check (default 1e-9)")
     p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES), help="symbolic engine (default symengine)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true", help="run even a network estimated too large to finish")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--exact", dest="method", action="store_const", const="exact", default="auto",
                      help="decide equality by exact expansion, however long it takes")
@@ -84,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="check the display equations of these Markdown/LaTeX/text files instead of the seed's claims")
     _add_network_options(check)
     check.add_argument("--strict", action="store_true", help="with FILE: an equation left unchecked is a failure")
+    check.add_argument("--jobs", type=_int, default=0, help="with several FILEs: worker processes (default: cores)")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
     export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
@@ -115,27 +119,81 @@ def _networks(args, default: tuple) -> tuple:
 
 
 def _report(args):
+    from checks.budget import estimate
     from checks.report import run
+    from derive.render.progress import ProgressBar
 
     (net,) = _networks(args, ((2, 3, 3, 2),))
-    return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method)
+    guess = estimate(net, args.draws, args.method)
+    if guess.too_large and not args.force:
+        raise SpecError(f"sizes {','.join(map(str, net.sizes))} ({net.parameter_count:,} parameters) would take {guess}"
+                        " by derive's estimate; use --force to run anyway")
+    with ProgressBar(enabled=not args.quiet) as bar:
+        return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method, progress=bar)
+
+
+def _spec(args) -> dict:
+    """What a worker process needs to rebuild the networks (activations hold functions: not picklable)."""
+    return {k: getattr(args, k) for k in ("sizes", "activation", "samples", "lam", "no_l2", "draws", "seed", "rtol",
+                                          "engine", "strict", "json", "quiet", "method")}
+
+
+def _check_one(path: str, spec: dict, width: int, colour: bool) -> tuple:
+    """Check one file (in a worker process): (exit code, printed report, summary row, error line)."""
+    from rich.console import Console
+
+    from checks.derivation import DEFAULT_SIZES, check_file
+    from derive.render.document import file_as_dict
+    from derive.render.progress import ProgressBar
+    from derive.render.terminal import render_file
+
+    args = argparse.Namespace(**spec)
+    try:
+        nets = _networks(args, DEFAULT_SIZES)
+        with ProgressBar(enabled=not args.quiet and spec.get("single", False)) as bar:
+            report = check_file(path, nets, draws=args.draws, seed=args.seed, rtol=args.rtol, strict=args.strict,
+                                progress=bar)
+    except DeriveError as exc:
+        return EXIT_USAGE, "", (path, None), f"derive: error: {exc}"
+    if args.json:
+        text = json.dumps(file_as_dict(report), ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        render_file(report, Console(file=buffer, width=width, force_terminal=colour, color_system="auto" if colour
+                                    else None), brief=not spec.get("single", False))
+        text = buffer.getvalue()
+    checked = report.checked
+    row = (path, (len(report.results), sum(r.passed for r in checked), sum(not r.passed for r in checked),
+                  len(report.results) - len(checked), report.passed))
+    return (EXIT_PASS if report.passed else EXIT_FAIL), text, row, ""
 
 
 def _check_files(args) -> int:
-    from checks.derivation import DEFAULT_SIZES, check_file
+    from rich.console import Console
 
-    nets = _networks(args, DEFAULT_SIZES)
+    console = Console()
+    spec = {**_spec(args), "single": len(args.files) == 1}
+    jobs = args.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise SpecError(f"--jobs must be at least 1, got {jobs}")
+    _networks(args, ((2, 2),))  # bad options fail once, before any file is read
+    work = [(str(p), spec, console.width, console.is_terminal) for p in args.files]
+    if jobs == 1 or len(work) == 1:
+        results = [_check_one(*w) for w in work]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            results = list(pool.map(_check_one, *zip(*work)))
     worst = EXIT_PASS
-    for path in args.files:
-        report = check_file(path, nets, draws=args.draws, seed=args.seed, rtol=args.rtol, strict=args.strict)
-        if args.json:
-            from derive.render.document import file_as_dict
-            print(json.dumps(file_as_dict(report), ensure_ascii=False))
-        else:
-            from rich.console import Console
-            from derive.render.terminal import render_file
-            render_file(report, Console())
-        worst = max(worst, EXIT_PASS if report.passed else EXIT_FAIL)
+    for code, text, _, error in results:
+        if error:
+            print(error, file=sys.stderr)
+        sys.stdout.write(text)
+        worst = max(worst, code)
+    if len(results) > 1 and not args.json:
+        from derive.render.terminal import render_summary
+        render_summary([row for _, _, row, _ in results], console)
     return worst
 
 

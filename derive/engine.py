@@ -53,12 +53,17 @@ class Engine:
             return self.xp.Float(value)
         return self.xp.Rational(value.numerator, value.denominator) if hasattr(value, "denominator") else self.xp.Integer(value)
 
-    def lambdify(self, args: list, exprs: list) -> Callable[[np.ndarray], np.ndarray]:
-        """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on)."""
+    def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
+        """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on).
+
+        ``compiled``: symengine compiles with LLVM (slow to build, fast to run); otherwise
+        it interprets (instant to build, for few draws).
+        """
         if not exprs:
             return lambda cols: np.zeros((0, cols.shape[1]))
         if self.name == "symengine":
-            fn = self.xp.Lambdify(args, exprs, cse=True)
+            backend = "llvm" if compiled else "lambda"
+            fn = self.xp.Lambdify(args, exprs, cse=True, backend=backend)
             return lambda cols: np.ascontiguousarray(
                 np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T)
         fn = sympy.lambdify(args, exprs, modules="numpy", cse=True)

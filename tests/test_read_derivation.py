@@ -209,7 +209,10 @@ def test_planted_error_fails_at_its_line(planted_runs, name, line, old, new, rep
 def test_planted_errors_in_one_call_exit_1_with_one_report_each(planted_runs):
     runs, terminal = planted_runs
     assert terminal.returncode == 1, terminal.stderr
-    assert [line.split()[-1] for line in terminal.stdout.splitlines() if line.startswith("derive · ")] == list(runs)
+    # several files: each failing file's failures and FAIL line, then one summary row per file
+    failing = [line.split()[1].rstrip(":") for line in terminal.stdout.splitlines() if line.startswith("FAIL  ")]
+    assert failing == [f"{name}.txt" for name in runs]
+    assert "summary" in terminal.stdout and f"total: {len(runs)} files, 0 passed" in terminal.stdout
 
 
 # ---------------------------------------------------------------- a claim true for one activation only

@@ -14,7 +14,7 @@ from rich.text import Text
 from checks.report import PHASES, Report
 from derive.render.document import lam_text
 
-__all__ = ["render", "render_file", "file_summary", "plain", "as_text"]
+__all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text"]
 
 _MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
            r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " "}
@@ -127,8 +127,16 @@ def _step_detail(r) -> str:
     return "; ".join(parts)
 
 
-def render_file(report, console: Console) -> None:
-    """The report on one file: one row per equation or step, its source line, status and why."""
+def render_file(report, console: Console, brief: bool = False) -> None:
+    """The report on one file: one row per equation or step, its source line, status and why.
+
+    ``brief`` (several files at once): only the failures, which the summary table then follows.
+    """
+    if brief:
+        if not report.passed:
+            _file_failures(report, console)
+            console.print(Text(file_summary(report), style="bold red"))
+        return
     net = report.nets[0]
     sizes = " and ".join(",".join(map(str, n.sizes)) for n in report.nets)
     console.print(Text(f"derive · {report.path}", style="bold"))
@@ -146,12 +154,22 @@ def render_file(report, console: Console) -> None:
     for r in report.results:
         table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
     console.print(table)
+    _file_failures(report, console)
+    remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
+    if remarks:
+        console.print(Text("remarks (notation, not failures)", style="bold"))
+        for line, m in remarks:
+            detail(console, f"line {line}: {m}")
+    console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
+
+
+def _file_failures(report, console: Console) -> None:
     failed = [r for r in report.results if r.status == "failed"]
     seen_chains = set()
     for r in failed:
         lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
         seen_chains.add(r.step.chain)
-        console.print(Text(f"✗ {report.path}:{r.step.line} ({lead} of the equation at line {r.step.chain})",
+        console.print(Text(f"✗ {report.path}:{r.step.line} ({lead}, in the equation at line {r.step.chain})",
                            style="bold red"))
         detail(console, f"left:  {r.step.lhs}")
         detail(console, f"right: {r.step.rhs}")
@@ -159,17 +177,12 @@ def render_file(report, console: Console) -> None:
             v = r.failure.verdict
             detail(console, f"{r.symbolic} at {r.failure.where}: left − right = {v.difference}")
             if v.witness:
-                detail(console, f"witness at a random rational point ({v.witness}): left {v.automatic}, right {v.hand}")
+                about = v.witness.replace("automatic − hand", "left − right")
+                detail(console, f"witness at a random rational point ({about}): left {v.automatic}, right {v.hand}")
         if r.numeric and not r.numeric.passed and r.numeric.worst:
             w = r.numeric.worst
             detail(console, f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
                           f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
-    remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
-    if remarks:
-        console.print(Text("remarks (notation, not failures)", style="bold"))
-        for line, m in remarks:
-            detail(console, f"line {line}: {m}")
-    console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -186,3 +199,24 @@ def file_summary(report) -> str:
         return f"FAIL  {report.path}: no equation could be checked ({unchecked} not checked)"
     return (f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {good} of {len(checked)} checked equations "
             f"passed, {unchecked} not checked{strict}")
+
+
+def render_summary(rows: list, console: Console) -> None:
+    """One row per file (equations, passed, failed, not checked) and the total."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="summary")
+    for name, justify in (("file", "left"), ("equations", "right"), ("passed", "right"), ("failed", "right"),
+                          ("not checked", "right"), ("", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    totals = [0, 0, 0, 0]
+    ok = 0
+    for path, counts in rows:
+        if counts is None:
+            table.add_row(path, "", "", "", "", Text("unreadable", style="bold red"))
+            continue
+        *numbers, passed = counts
+        totals = [t + n for t, n in zip(totals, numbers)]
+        ok += passed
+        table.add_row(path, *map(str, numbers), _mark(passed))
+    table.add_row(Text(f"total: {len(rows)} files, {ok} passed", style="bold"), *map(str, totals),
+                  _mark(ok == len(rows)))
+    console.print(table)
