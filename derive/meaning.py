@@ -26,6 +26,8 @@ __all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "Vec", "Mat", "free_indic
 INDEX_NAMES = frozenset("ijklpqrtuv")
 MAX_TERMS = 1000  # terms of one sum
 MAX_POWER = 64  # |exponent| of a power
+MAX_BITS = 4096  # size of an exact number a power may make
+MAX_WORK = 100_000  # nodes evaluated for one step, over all its instances
 
 
 class Unfit(DeriveError):
@@ -99,7 +101,14 @@ class Meaning:
         return {i: e.xreplace(swap) for i, e in self._delta[l].items()}
 
     # ---- evaluation
+    def begin(self) -> None:
+        """Start the work budget of a new step (nested sums multiply; the budget bounds the product)."""
+        self.work = 0
+
     def value(self, node: Node, env: Env):
+        self.work = getattr(self, "work", 0) + 1
+        if self.work > MAX_WORK:
+            raise NotUnderstood(f"too large to evaluate (more than {MAX_WORK:,} terms)")
         method = getattr(self, "_" + type(node).__name__.lower(), None)
         if method is None:
             raise NotUnderstood(f"{type(node).__name__} is not supported")
@@ -230,6 +239,8 @@ class Meaning:
             raise NotUnderstood(f"power of a vector in {node}")
         if exp.is_Number and abs(exp) > MAX_POWER:
             raise NotUnderstood(f"the exponent {exp} is too large (at most {MAX_POWER})")
+        if base.is_Number and exp.is_Number and abs(exp) * _bits(base) > MAX_BITS:
+            raise NotUnderstood(f"{node} is too large a number")
         return base**exp
 
     def _norm(self, node: Norm, env: Env):
@@ -347,6 +358,12 @@ class Meaning:
             above = layer[:-4] if layer.endswith(" - 1") else f"{layer}+1"
             self.remarks.add(f"differentiates z_j^{{{above}}} written without its bias b_j^{{{layer}}}: equal "
                              f"only because the bias does not depend on {wrt}")
+
+
+def _bits(number) -> int:
+    """Bits of the larger of an exact number's numerator and denominator."""
+    p, q = (int(x) for x in (number.as_numer_denom() if hasattr(number, "as_numer_denom") else (number, 1)))
+    return max(abs(p).bit_length(), abs(q).bit_length(), 1)
 
 
 def _as_value(table: dict, matrix: bool):
