@@ -33,14 +33,8 @@ def as_dict(report: Report) -> dict:
                 "automatic": f.automatic, "hand": f.hand, "witness": f.witness}
         if sym.note:
             symbolic["note"] = sym.note
-        worst = num.worst and {"entry": num.worst.entry, "draw": num.worst.draw, "activation": num.worst.activation,
-                               "automatic": _number(num.worst.automatic), "hand": _number(num.worst.hand)}
-        numeric = {"status": num.status, "max_abs_error": _number(num.max_abs_error),
-                   "max_rel_error": _number(num.max_rel_error), "worst": worst, "draws": num.draws}
-        if num.reason:
-            numeric["reason"] = num.reason
         claims.append({"id": r.claim.id, "title": r.claim.title, "latex": r.claim.latex, "passed": r.passed,
-                       "symbolic": symbolic, "numeric": numeric})
+                       "symbolic": symbolic, "numeric": _numeric(num, ("automatic", "hand"))})
     doc = {
         "passed": report.passed,
         "network": {"sizes": list(net.sizes), "activation": net.activation.name, "samples": net.m,
@@ -57,11 +51,12 @@ def as_dict(report: Report) -> dict:
     return doc
 
 
-def _numeric(num) -> dict | None:
+def _numeric(num, sides: tuple[str, str]) -> dict | None:
+    """The numeric result; ``sides`` names the two values compared (automatic/hand, or left/right)."""
     if num is None:
         return None
     worst = num.worst and {"entry": num.worst.entry, "draw": num.worst.draw, "activation": num.worst.activation,
-                           "left": _number(num.worst.automatic), "right": _number(num.worst.hand)}
+                           sides[0]: _number(num.worst.automatic), sides[1]: _number(num.worst.hand)}
     out = {"status": num.status, "max_abs_error": _number(num.max_abs_error),
            "max_rel_error": _number(num.max_rel_error), "worst": worst, "draws": num.draws}
     if num.reason:
@@ -87,7 +82,7 @@ def file_as_dict(report) -> dict:
                 v = r.failure.verdict
                 symbolic["first_failing_entry"] = {"entry": r.failure.where, "difference": v.difference,
                                                    "left": v.automatic, "right": v.hand, "witness": v.witness}
-            entry["symbolic"], entry["numeric"] = symbolic, _numeric(r.numeric)
+            entry["symbolic"], entry["numeric"] = symbolic, _numeric(r.numeric, ("left", "right"))
         if r.remarks:
             entry["remarks"] = list(r.remarks)
         claims.append(entry)
