@@ -12,10 +12,11 @@ from derive.network import Network
 RTOL = 1e-9
 
 
-def _check(sizes, claims=SEED_CLAIMS, *, act="generic", m=2, lam=None, engine="symengine", draws=64, seed=0):
+def _check(sizes, claims=SEED_CLAIMS, *, act="generic", m=2, lam=None, engine="symengine", draws=64, seed=0,
+           method="auto"):
     act = act if isinstance(act, Activation) else activation(act)
     report = run(Network(tuple(sizes), activation=act, m=m, lam=lam, engine=engine), claims,
-                 draws=draws, seed=seed, rtol=RTOL)
+                 draws=draws, seed=seed, rtol=RTOL, method=method)
     return report, {r.claim.id: r for r in report.results}
 
 

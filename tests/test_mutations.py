@@ -20,9 +20,11 @@ from derive.backprop import SEED_CLAIMS, entry_label, replace_claim
 from derive.errors import ClaimError
 from derive.network import Network
 
-# a small network per engine on which every mutation type-checks: layers 2..n_l have one width
-# (W^l_ij for W^l_ji, z^{l+1}_i for z^l_i) and s_{l+1} <= s_l (a^l_i for a^l_j); W^1 is 2×3 for symengine
-NETWORKS = {"symengine": (3, 2, 2, 2), "sympy": (3, 3, 3)}
+# a small network on which every mutation type-checks: layers 2..n_l have one width
+# (W^l_ij for W^l_ji, z^{l+1}_i for z^l_i) and s_{l+1} <= s_l (a^l_i for a^l_j); W^1 is 2×3
+NETWORK = (3, 2, 2, 2)
+ENGINES = ("symengine", "sympy")
+METHODS = ("exact", "probabilistic")
 
 
 def _recurrence(v, l, i, fp):
@@ -88,8 +90,9 @@ MUTATIONS = [
 ]
 
 
-@pytest.fixture(scope="module", params=list(NETWORKS))
+@pytest.fixture(scope="module", params=[f"{e}-{m}" for e in ENGINES for m in METHODS])
 def engine_name(request):
+    """An engine and an identity test, e.g. 'sympy-probabilistic': the whole suite runs under each."""
     return request.param
 
 
@@ -119,10 +122,10 @@ def _automatic_side_made_once():
 
 
 def _run(cached_check, engine_name, mutation: Mutation):
-    sizes = NETWORKS[engine_name]
+    engine, method = engine_name.split("-")
     claims = replace_claim(SEED_CLAIMS, mutation.claim_id, mutation.formula)
-    _, results = cached_check(f"{engine_name}: {mutation.name}", sizes, claims, engine=engine_name)
-    return sizes, results
+    _, results = cached_check(f"{engine_name}: {mutation.name}", NETWORK, claims, engine=engine, method=method)
+    return NETWORK, results
 
 
 def _assert_caught_at(cached_check, engine_name, mutation: Mutation):
@@ -227,7 +230,8 @@ def _delta_same_layer(v, l, i, j):
 def test_same_layer_delta_in_per_sample_weight_gradient_is_rejected_naming_delta_1(check, engine_name):
     claims = replace_claim(SEED_CLAIMS, "grad_W_sample", _delta_same_layer)
     with pytest.raises(ClaimError, match=r"δ\^1 is not defined"):
-        check(NETWORKS[engine_name], claims, engine=engine_name)
+        engine, method = engine_name.split("-")
+        check(NETWORK, claims, engine=engine, method=method)
 
 
 def test_same_layer_delta_in_per_sample_weight_gradient_is_rejected_numerically_naming_delta_1():
@@ -275,3 +279,14 @@ def test_refutation_and_its_witness_do_not_depend_on_the_python_hash_seed():
         assert done.returncode == 0, done.stderr
         outputs.add(done.stdout)
     assert len(outputs) == 1, outputs
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
+def test_engines_and_identity_tests_agree_on_every_mutation(cached_check, mutation):
+    verdicts = set()
+    for engine in ENGINES:
+        for method in METHODS:
+            results = _run(cached_check, f"{engine}-{method}", mutation)[1]
+            verdicts.add(tuple((r.symbolic.status, r.symbolic.failure and r.symbolic.failure.entry, r.numeric.status)
+                               for r in results.values()))
+    assert len(verdicts) == 1, verdicts
