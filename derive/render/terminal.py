@@ -217,6 +217,7 @@ def render_summary(rows: list, console: Console) -> None:
         totals = [t + n for t, n in zip(totals, numbers)]
         ok += passed
         table.add_row(path, *map(str, numbers), _mark(passed))
-    table.add_row(Text(f"total: {len(rows)} files, {ok} passed", style="bold"), *map(str, totals),
-                  _mark(ok == len(rows)))
+    table.add_row(Text("total", style="bold"), *map(str, totals), _mark(ok == len(rows)))
     console.print(table)
+    console.print(Text(f"{'PASS' if ok == len(rows) else 'FAIL'}  total: {len(rows)} files, {ok} passed",
+                       style="bold green" if ok == len(rows) else "bold red"))

@@ -1,0 +1,124 @@
+"""Scale: the probabilistic identity test, several files at once, the progress bar, refusing what cannot finish."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from checks.budget import estimate
+from checks.report import run
+from derive.backprop import SEED_CLAIMS, replace_claim
+from derive.network import Network
+from derive.render import progress
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_7a18e85fa0f14b83.txt"
+GOOD = "$$\n\\delta_i^{n_l} = -(y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
+BAD = "$$\n\\delta_i^{n_l} = (y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
+
+
+def derive(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+def test_probabilistic_proof_states_its_error_bound():
+    report = run(Network((2, 3, 3, 2)), method="probabilistic")
+    assert report.passed
+    for r in report.results:
+        assert r.symbolic.method == "probabilistic"
+        assert 0 < r.symbolic.error <= 1e-15
+        assert r.symbolic.label.startswith("proved (probabilistic, error ≤ ")
+
+
+def test_probabilistic_test_refutes_a_wrong_claim_with_a_real_witness():
+    wrong = replace_claim(SEED_CLAIMS, "grad_b", lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples))
+    result = {r.claim.id: r for r in run(Network((2, 3, 3, 2)), wrong, method="probabilistic").results}["grad_b"]
+    assert result.symbolic.status == "refuted"
+    assert result.symbolic.failure.automatic != result.symbolic.failure.hand
+
+
+def test_auto_method_is_exact_on_small_networks_and_probabilistic_on_large_ones():
+    small = run(Network((2, 3, 2)), draws=4).results[0].symbolic
+    large = run(Network((6, 10, 10, 3)), draws=4).results[0].symbolic
+    assert (small.method, large.method) == ("exact", "probabilistic")
+
+
+def test_json_states_the_method_and_bound():
+    doc = json.loads(derive("check", "--json", "--probabilistic", "--draws", "8").stdout)
+    assert all(c["symbolic"]["method"] == "probabilistic" and c["symbolic"]["error_bound"] <= 1e-15
+               for c in doc["claims"])
+
+
+def test_a_network_too_large_is_refused_with_an_estimate():
+    out = derive("check", "--sizes", "40,80,80,10")
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert "10,570 parameters" in line and "GB" in line and "--force" in line
+
+
+def test_estimates_grow_with_the_network():
+    sizes = [(2, 3, 3, 2), (8, 16, 16, 4), (10, 20, 20, 20, 5), (40, 80, 80, 10)]
+    guesses = [estimate(Network(s), 64, "auto") for s in sizes]
+    assert [g.seconds for g in guesses] == sorted(g.seconds for g in guesses)
+    assert not guesses[2].too_large and guesses[3].too_large
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("many")
+    names = [f"good{k}.md" for k in range(3)] + ["bad.md"]
+    for name in names:
+        (folder / name).write_text(BAD if name == "bad.md" else GOOD)
+    return folder, names
+
+
+def test_several_files_give_json_lines_in_order_and_the_worst_exit_code(files):
+    folder, names = files
+    out = derive("check", "--json", "--jobs", "2", *names, cwd=folder)
+    docs = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [d["file"] for d in docs] == names
+    assert [d["passed"] for d in docs] == [True, True, True, False]
+    assert out.returncode == 1
+
+
+def test_several_files_print_a_summary_row_each_and_a_total(files):
+    folder, names = files
+    out = derive("check", "--jobs", "2", *names, "missing.md", cwd=folder)
+    assert out.returncode == 2
+    assert out.stderr.strip() == "derive: error: missing.md: no such file"
+    rows = [line for line in out.stdout.splitlines() if line.strip().startswith(("good", "bad", "missing"))]
+    assert len(rows) == len(names) + 1
+    assert "total: 5 files, 3 passed" in out.stdout
+    assert "✗ bad.md:2 (first wrong step" in out.stdout
+
+
+def test_one_job_and_two_jobs_agree(files):
+    folder, names = files
+    one = derive("check", "--json", "--jobs", "1", *names, cwd=folder).stdout
+    two = derive("check", "--json", "--jobs", "2", *names, cwd=folder).stdout
+    assert one == two
+
+
+def test_progress_bar_shows_claims_and_entries_once_the_work_lasts(monkeypatch):
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    buffer = io.StringIO()
+    with progress.ProgressBar(console=Console(file=buffer, force_terminal=True, width=100)) as bar:
+        run(Network((2, 3, 2)), draws=4, progress=bar)
+    text = buffer.getvalue()
+    assert "entries" in text and "/" in text
+
+
+def test_progress_bar_is_silent_when_quiet_or_not_a_terminal(monkeypatch):
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    buffer = io.StringIO()
+    with progress.ProgressBar(enabled=False, console=Console(file=buffer, force_terminal=True)) as bar:
+        bar("symbolic check", 1, 2)
+    assert buffer.getvalue() == ""
+    out = derive("check", "--draws", "4")  # stderr is a pipe here
+    assert out.stderr == ""
