@@ -20,9 +20,6 @@ import random
 from fractions import Fraction
 from functools import cache
 
-import mpmath
-import sympy
-
 from derive.activations import Activation
 from derive.dag import evaluate, post_order
 from derive.engine import Engine
@@ -171,15 +168,34 @@ def error_bound(eng: Engine, pairs: list[tuple]) -> float:
 
 
 class _Mp:
-    exp, log, tanh = mpmath.exp, mpmath.log, mpmath.tanh
+    """The 'engine' concrete activations are evaluated with in a witness: mpmath, 60 digits."""
+
+    @staticmethod
+    def exp(v):
+        import mpmath
+        return mpmath.exp(v)
+
+    @staticmethod
+    def log(v):
+        import mpmath
+        return mpmath.log(v)
+
+    @staticmethod
+    def tanh(v):
+        import mpmath
+        return mpmath.tanh(v)
 
     @staticmethod
     def Integer(n):  # noqa: N802
+        import mpmath
         return mpmath.mpf(n)
 
 
 def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
     """(auto, hand, what f was) at a random rational point, or None if a value is not finite."""
+    import mpmath
+    import sympy
+
     rnd = random.Random(seed)
     if act.generic:
         c = [Fraction(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]
@@ -221,5 +237,7 @@ def _true_derivative(act: Activation, t):
 
 @cache
 def _derivative_fn(act: Activation):
+    import sympy
+
     t = sympy.Symbol("t")
     return sympy.lambdify(t, sympy.diff(act.f_of(t, sympy), t), "mpmath")

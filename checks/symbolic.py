@@ -21,9 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import mpmath
-import sympy
-
 from checks.identity import error_bound, probably_equal, witness_values
 from derive.activations import Activation
 from derive.autodiff import Derivatives
@@ -122,6 +119,8 @@ def fprime_lemma(act: Activation) -> bool:
     """Whether SymPy proves that the f' people write for ``act`` is the derivative of its f."""
     if act.generic:
         return True
+    import sympy
+
     t = sympy.Symbol("t")
     ft = act.f_of(t, sympy)
     gap = sympy.diff(ft, t) - act.fprime_of_a(ft, t, sympy)
@@ -130,6 +129,9 @@ def fprime_lemma(act: Activation) -> bool:
 
 def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, str, str] | None:
     """Both sides at a random rational point, printed, or None when they agree at every try."""
+    import mpmath
+    import sympy
+
     for k in range(WITNESS_TRIES):
         found = witness_values(eng, act, auto, hand, seed * WITNESS_TRIES + k)
         if found is None:
@@ -215,6 +217,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
 
 def _digits(a, h) -> int:
     """Enough significant digits (12 or more, at most 60) for a and h to print differently."""
+    import sympy
+
     scale = max(abs(a), abs(h))
     gap = abs(a - h)
     return 12 if scale == 0 or gap == 0 else min(60, 12 + max(0, int(sympy.log(scale / gap, 10))))
@@ -222,6 +226,8 @@ def _digits(a, h) -> int:
 
 def _shown(value, digits: int = 12) -> str:
     """A value of a witness to ``digits`` significant digits, however large."""
+    import sympy
+
     return sympy.sstr(sympy.N(value, digits))
 
 

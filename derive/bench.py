@@ -234,8 +234,8 @@ def plot(rows: list[dict], path) -> Path:
     ax.plot([r["parameters"] for r in done], [r["wall"] for r in done], "o-", color="tab:blue",
             label="derive check")
     for r in done:
-        ax.annotate(_sizes_arg(r["sizes"]) + f" (m={r['m']})", (r["parameters"], r["wall"]),
-                    textcoords="offset points", xytext=(6, -12), fontsize=7, color="tab:blue")
+        ax.annotate(_sizes_arg(r["sizes"]) + f"\nm={r['m']}", (r["parameters"], r["wall"]), va="top",
+                    textcoords="offset points", xytext=(3, -5), fontsize=7, color="tab:blue")
     measured = [r for r in rows if r.get("baseline") is not None]
     if measured:
         ax.plot([r["parameters"] for r in measured], [r["baseline"] for r in measured], "s-", color="tab:red",
@@ -244,14 +244,17 @@ def plot(rows: list[dict], path) -> Path:
     if cut:
         ax.plot([r["parameters"] for r in cut], [r["baseline_limit"] for r in cut], "^", color="tab:red",
                 markersize=9, linestyle="none", markerfacecolor="none",
-                label=f"SymPy check cut off (> {cut[0]['baseline_limit']:g} s, lower bound)")
+                label=f"SymPy check cut off at {cut[0]['baseline_limit']:g} s (a lower bound)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ys = [r["wall"] for r in done] + [r["baseline"] for r in measured] + [r["baseline_limit"] for r in cut]
+    if ys:
+        ax.set_ylim(min(ys) / 2, max(ys) * 2.5)
     ax.set_xlabel("parameters (weights and biases)")
     ax.set_ylabel("wall time, s (interpreter start included)")
     ax.set_title("Verifying backprop: derive check vs a hand-written SymPy check")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -48,6 +48,14 @@ def _exact(text: str) -> Fraction:
     return value
 
 
+def _ladder(text: str) -> list:
+    try:
+        return [(_sizes(rung.split(":")[0]), int(rung.split(":")[1]) if ":" in rung else 2)
+                for rung in text.split(";") if rung.strip()]
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f"expected SIZES:M;SIZES:M…, got {text!r}") from None
+
+
 def _float(text: str) -> float:
     try:
         return float(text)
@@ -94,9 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_network_options(export)
     export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
     export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
-    bench = sub.add_parser("bench", help="time `derive check` (interpreter start included) and its phases")
-    bench.add_argument("--repeat", type=_int, default=5, help="runs to time (default 5)")
-    bench.add_argument("check_args", nargs=argparse.REMAINDER, help="options passed to `derive check`")
+    bench = sub.add_parser("bench", help="time `derive check` on a ladder of networks: wall, memory, phases")
+    bench.add_argument("--ladder", type=_ladder, default=None, metavar="SIZES:M;…",
+                       help="networks to time, e.g. '2,3,3,2:2;4,5,5,3:1' (default: six up to 10,20,20,20,5)")
+    bench.add_argument("--baseline", action="store_true",
+                       help="also time the hand-written SymPy check on each network, and the speed-up")
+    bench.add_argument("--timeout", type=_float, default=120.0, help="seconds allowed to the baseline (default 120)")
+    bench.add_argument("--plot", type=Path, metavar="PNG", help="draw time against parameters, log-log")
+    bench.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     return parser
 
 
@@ -243,19 +256,25 @@ def _export(args) -> int:
 
 
 def _bench(args) -> int:
-    from derive.bench import bench_check
+    from rich.console import Console
 
-    if args.repeat < 1:
-        raise SpecError(f"--repeat must be at least 1, got {args.repeat}")
-    try:
-        b = bench_check([a for a in args.check_args if a != "--"], args.repeat)
-    except RuntimeError as exc:
-        raise DeriveError(str(exc)) from None
-    shown = " ".join(b["args"]) or "(defaults)"
-    print(f"derive check {shown}: wall {b['median']:.3f} s median, {b['min']:.3f} s min, {b['max']:.3f} s max "
-          f"over {b['repeat']} runs (interpreter start included)")
-    print("phases (last run): " + ", ".join(f"{k} {v:.3f} s" for k, v in b["phases"].items()))
-    return EXIT_PASS
+    from derive.bench import LADDER, bench_ladder, markdown_table, plot, render
+
+    if not args.timeout > 0:
+        raise SpecError(f"--timeout must be positive, got {args.timeout}")
+    if args.plot is not None:
+        _writable(args.plot)
+    console = Console()
+    rows = bench_ladder(args.ladder or LADDER, args.baseline, args.timeout,
+                        on_row=lambda r: console.print(f"measured {','.join(map(str, r['sizes']))}: "
+                                                       f"{r['wall']:.2f} s", style="dim"))
+    render(rows, console)
+    if args.markdown:
+        print(markdown_table(rows))
+    if args.plot is not None:
+        plot(rows, args.plot)
+        print(f"wrote {args.plot}")
+    return EXIT_PASS if all(r["passed"] for r in rows) else EXIT_FAIL
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 Both expose the same names (Symbol, Function, Rational, exp, expand, Subs,
 Derivative, …); this module adds the few things that differ: the name of an
 applied undefined function, NumPy lambdification and conversion to SymPy.
+SymPy is imported only when needed: it is a third of derive's start-up time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from types import ModuleType
 from typing import Callable
 
 import numpy as np
-import sympy
 
 from derive.errors import SpecError
 
@@ -41,7 +41,8 @@ class Engine:
         """'f' or "f'" when ``e`` is f(…) or f'(…), else None."""
         if self.name == "symengine":
             return e.get_name() if isinstance(e, self.xp.FunctionSymbol) else None
-        return e.func.__name__ if isinstance(e, sympy.core.function.AppliedUndef) else None
+        from sympy.core.function import AppliedUndef
+        return e.func.__name__ if isinstance(e, AppliedUndef) else None
 
     def calls(self, e) -> set:
         """Every f(…) and f'(…) inside ``e``."""
@@ -66,10 +67,12 @@ class Engine:
             fn = self.xp.Lambdify(args, exprs, cse=True, backend=backend)
             return lambda cols: np.ascontiguousarray(
                 np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T)
-        fn = sympy.lambdify(args, exprs, modules="numpy", cse=True)
+        fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
         return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
-    def to_sympy(self, e) -> sympy.Expr:
+    def to_sympy(self, e):
+        """``e`` as a SymPy expression (imports SymPy, which the symengine path otherwise never needs)."""
+        import sympy
         return sympy.sympify(e) if self.name == "symengine" else e
 
 
@@ -84,6 +87,7 @@ def _module(name: str) -> ModuleType:
     if name == "symengine":
         import symengine
         return symengine
+    import sympy
     return sympy
 
 
