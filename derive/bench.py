@@ -219,7 +219,7 @@ def markdown_table(rows: list[dict]) -> str:
 
 def plot(rows: list[dict], path) -> Path:
     """Log-log PNG at ``path``: wall time against number of parameters, derive and (where measured) the
-    SymPy baseline; a baseline cut off by its time limit is drawn as a lower bound (▲ at the limit)."""
+    SymPy baseline; a baseline cut off by its time limit is drawn as a lower bound (△ at the limit)."""
     try:
         import matplotlib
     except ImportError:
@@ -244,17 +244,20 @@ def plot(rows: list[dict], path) -> Path:
     if cut:
         ax.plot([r["parameters"] for r in cut], [r["baseline_limit"] for r in cut], "^", color="tab:red",
                 markersize=9, linestyle="none", markerfacecolor="none",
-                label=f"SymPy check cut off at {cut[0]['baseline_limit']:g} s (a lower bound)")
+                label=f"SymPy check cut off at {cut[0]['baseline_limit']:g} s (lower bound)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ys = [r["wall"] for r in done] + [r["baseline"] for r in measured] + [r["baseline_limit"] for r in cut]
     if ys:
         ax.set_ylim(min(ys) / 2, max(ys) * 2.5)
+    xs = [r["parameters"] for r in rows]
+    if xs:
+        ax.set_xlim(min(xs) / 1.3, max(xs) * 2)  # room for the last label
     ax.set_xlabel("parameters (weights and biases)")
     ax.set_ylabel("wall time, s (interpreter start included)")
     ax.set_title("Verifying backprop: derive check vs a hand-written SymPy check")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

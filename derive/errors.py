@@ -1,6 +1,6 @@
 """The few errors derive raises; the CLI turns each into one line and exit code 2."""
 
-__all__ = ["DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError"]
+__all__ = ["DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError", "NotUnderstood"]
 
 
 class DeriveError(Exception):
@@ -21,3 +21,7 @@ class ReadError(DeriveError):
 
 class ParseError(DeriveError):
     """A piece of LaTeX that the notation reader does not understand."""
+
+
+class NotUnderstood(DeriveError):
+    """An equation that parses but has no meaning derive can give it; the message says why."""

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+from derive.arrays import Mat, Vec, as_value, combine, product, scalar, scale
 from derive.autodiff import derivatives
-from derive.errors import DeriveError
+from derive.errors import DeriveError, NotUnderstood
 from derive.loss import full_loss, sample_loss
 from derive.network import Forward, Network
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
 
-__all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "Vec", "Mat", "free_indices"]
+__all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "free_indices"]
 
 INDEX_NAMES = frozenset("ijklpqrtuv")
 MAX_TERMS = 1000  # terms of one sum
@@ -32,20 +33,6 @@ MAX_WORK = 100_000  # nodes evaluated for one step, over all its instances
 
 class Unfit(DeriveError):
     """An index outside this network: the instance does not exist here."""
-
-
-class NotUnderstood(DeriveError):
-    """The equation parses but has no meaning derive can give it; the message says why."""
-
-
-@dataclass(frozen=True)
-class Vec:
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Mat:
-    rows: tuple
 
 
 @dataclass(frozen=True)
@@ -81,6 +68,7 @@ class Meaning:
         self.net, self.eng, self.xp = net, net.eng, net.eng.xp
         self.remarks: set[str] = set()
         self._delta: dict = {}
+        self.work = 0
 
     # ---- worlds: the forward pass of the sample (x, y) or of sample k, uncut or cut at a layer
     def world(self, cut: int = 1, sample: int | None = None) -> Forward:
@@ -106,7 +94,7 @@ class Meaning:
         self.work = 0
 
     def value(self, node: Node, env: Env):
-        self.work = getattr(self, "work", 0) + 1
+        self.work += 1
         if self.work > MAX_WORK:
             raise NotUnderstood(f"too large to evaluate (more than {MAX_WORK:,} terms)")
         method = getattr(self, "_" + type(node).__name__.lower(), None)
@@ -158,7 +146,7 @@ class Meaning:
                 raise Unfit(f"{name}^{l} does not exist (layers 1..{net.n_l - 1} have weights)")
             table = net.W[l] if name in ("W", "w") else net.b[l]
             if not node.sub:
-                return _as_value(table, matrix=name != "b")
+                return as_value(table, matrix=name != "b")
             return self._entry(table, node, env, f"{name}^{l}")
         if name == "delta":
             vector = self.delta(l, env)
@@ -208,23 +196,23 @@ class Meaning:
     def _add(self, node: Add, env: Env):
         total = self.value(node.terms[0], env)
         for term in node.terms[1:]:
-            total = _combine(total, self.value(term, env), lambda p, q: p + q)
+            total = combine(total, self.value(term, env), lambda p, q: p + q)
         return total
 
     def _neg(self, node: Neg, env: Env):
-        return _scale(self.value(node.x, env), -1)
+        return scale(self.value(node.x, env), -1)
 
     def _mul(self, node: Mul, env: Env):
         out = self.value(node.factors[0], env)
         for factor in node.factors[1:]:
-            out = _product(out, self.value(factor, env))
+            out = product(out, self.value(factor, env))
         return out
 
     def _frac(self, node: Frac, env: Env):
         den = self.value(node.den, env)
         if isinstance(den, (Vec, Mat)):
             raise NotUnderstood(f"division by the vector {node.den}")
-        return _scale(self.value(node.num, env), 1 / den)
+        return scale(self.value(node.num, env), 1 / den)
 
     def _pow(self, node: Pow, env: Env):
         if isinstance(node.base, Norm):
@@ -262,7 +250,7 @@ class Meaning:
                 inner = replace(env, samples={**env.samples, name: k})
             else:
                 inner = replace(env, units={**env.units, name: k})
-            total = _combine(total, self.value(node.body, inner), lambda p, q: p + q) if k > lo else \
+            total = combine(total, self.value(node.body, inner), lambda p, q: p + q) if k > lo else \
                 self.value(node.body, inner)
         return total
 
@@ -324,7 +312,7 @@ class Meaning:
         if wrt.name in ("W", "w", "b") and wrt.sub:
             variable = self._sym(wrt, env)
             body = self.value(node.body, env)
-            return self._d(_scalar(body, node), variable)
+            return self._d(scalar(body, node), variable)
         if wrt.name == "z" and wrt.sub and wrt.sup is not None:
             l = self.index(wrt.sup, env)
             if not 2 <= l <= net.n_l:
@@ -334,7 +322,7 @@ class Meaning:
             (i,) = (self.index(s, env) for s in wrt.sub)
             if i not in net.zeta(l):
                 raise Unfit(f"z^{l}_{i} does not exist")
-            body = _scalar(self.value(node.body, replace(env, cut=l)), node)
+            body = scalar(self.value(node.body, replace(env, cut=l)), node)
             self._bias_dropped(body, l, wrt)
             d = self._d(body, net.zeta(l)[i])
             if l == env.cut:
@@ -364,47 +352,3 @@ def _bits(number) -> int:
     """Bits of the larger of an exact number's numerator and denominator."""
     p, q = (int(x) for x in (number.as_numer_denom() if hasattr(number, "as_numer_denom") else (number, 1)))
     return max(abs(p).bit_length(), abs(q).bit_length(), 1)
-
-
-def _as_value(table: dict, matrix: bool):
-    if not matrix:
-        return Vec(tuple(table[i] for i in sorted(table)))
-    rows = sorted({i for i, _ in table})
-    cols = sorted({j for _, j in table})
-    return Mat(tuple(tuple(table[i, j] for j in cols) for i in rows))
-
-
-def _scalar(value, node):
-    if isinstance(value, (Vec, Mat)):
-        raise NotUnderstood(f"{node} differentiates a vector")
-    return value
-
-
-def _scale(value, c):
-    if isinstance(value, Vec):
-        return Vec(tuple(c * e for e in value.items))
-    if isinstance(value, Mat):
-        return Mat(tuple(tuple(c * e for e in row) for row in value.rows))
-    return c * value
-
-
-def _combine(p, q, op):
-    if isinstance(p, Vec) and isinstance(q, Vec) and len(p.items) == len(q.items):
-        return Vec(tuple(op(a, b) for a, b in zip(p.items, q.items)))
-    if isinstance(p, (Vec, Mat)) or isinstance(q, (Vec, Mat)):
-        raise NotUnderstood("adds a vector to something of another shape")
-    return op(p, q)
-
-
-def _product(p, q):
-    if isinstance(p, Mat) and isinstance(q, Vec):
-        if len(p.rows[0]) != len(q.items):
-            raise NotUnderstood("a matrix times a vector of another length")
-        return Vec(tuple(sum(a * b for a, b in zip(row, q.items)) for row in p.rows))
-    if isinstance(p, (Vec, Mat)) and isinstance(q, (Vec, Mat)):
-        raise NotUnderstood("a product of two vectors (write the sum over the index)")
-    if isinstance(q, (Vec, Mat)):
-        return _scale(q, p)
-    if isinstance(p, (Vec, Mat)):
-        return _scale(p, q)
-    return p * q
