@@ -48,13 +48,15 @@ class Derivatives:
     """Every automatic derivative the seed's claims speak of, keyed in seed notation.
 
     ``delta[l][i]`` is ∂J(W,b;x,y)/∂z^l_i in the network cut at layer l (a function
-    of the fresh symbols z^l); ``at[k]`` holds δ and the per-sample gradients at
-    sample k (``at[None]``: the sample (x, y)); ``dW[l][i, j]``, ``db[l][i]`` are
-    the gradients of J(W,b).
+    of the fresh symbols z^l), and ``within[l][k][i]`` is δ^k_i (k ≥ l) in that same
+    cut network; ``at[s]`` holds δ and the per-sample gradients at sample s
+    (``at[None]``: the sample (x, y)); ``dW[l][i, j]``, ``db[l][i]`` are the
+    gradients of J(W,b).
     """
 
     net: Network
     delta: dict
+    within: dict
     at: dict
     dW: dict
     db: dict
@@ -80,6 +82,12 @@ def _by_layer(net: Network, d: dict) -> tuple[dict, dict]:
             {l: {i: d[bi] for i, bi in net.b[l].items()} for l in net.b})
 
 
+def _read_in(delta_k: dict, zeta: dict, z: dict) -> dict:
+    """δ^k (a function of the fresh z^k) where z^k is ``z``."""
+    swap = {zeta[u]: z[u] for u in zeta}
+    return {i: e.xreplace(swap) for i, e in delta_k.items()}
+
+
 def _at_sample(net: Network, k: int | None, delta: dict, reference: AtSample | None) -> AtSample:
     """Derivatives at sample k: one reverse pass (δ is the adjoint of each z^l_i), or, with
     SymPy, the cut derivatives and the (x, y) gradients read at this sample."""
@@ -89,8 +97,7 @@ def _at_sample(net: Network, k: int | None, delta: dict, reference: AtSample | N
         d = derivatives(net.eng, sample_loss(net, fw, net.y(k)), [*net.parameters, *z_nodes])
         return AtSample({l: {i: d[z] for i, z in fw.z[l].items()} for l in range(2, net.n_l + 1)},
                         *_by_layer(net, d))
-    at = {l: {i: e.xreplace({zeta: fw.z[l][u] for u, zeta in net.zeta(l).items()}) for i, e in delta[l].items()}
-          for l in delta}
+    at = {l: _read_in(delta[l], net.zeta(l), fw.z[l]) for l in delta}
     if reference is None:
         return AtSample(at, *_by_layer(net, derivatives(net.eng, sample_loss(net, fw, net.y()), net.parameters)))
     swap = {**dict(zip(net.x().values(), net.x(k).values())), **dict(zip(net.y().values(), net.y(k).values()))}
@@ -100,12 +107,19 @@ def _at_sample(net: Network, k: int | None, delta: dict, reference: AtSample | N
 
 def differentiate(net: Network) -> Derivatives:
     """Differentiate the loss cut at each layer, the loss of each sample, and J(W,b)."""
-    delta = {}
-    for l in range(2, net.n_l + 1):
+    layers = range(2, net.n_l + 1)
+    within = {}
+    for l in layers:
         cut = net.world(cut=l)
-        d = derivatives(net.eng, sample_loss(net, cut, net.y()), list(cut.z[l].values()))
-        delta[l] = {i: d[zi] for i, zi in cut.z[l].items()}
+        # symengine: one reverse pass gives δ^k for every k ≥ l, on this cut network's own nodes
+        above = [k for k in layers if k >= l] if net.eng.name == "symengine" else [l]
+        d = derivatives(net.eng, sample_loss(net, cut, net.y()), [z for k in above for z in cut.z[k].values()])
+        within[l] = {k: {i: d[z] for i, z in cut.z[k].items()} for k in above}
+    delta = {l: within[l][l] for l in layers}
+    for l in layers:  # SymPy: δ^k read in the network cut at l by substituting its z^k
+        within[l].update({k: _read_in(delta[k], net.zeta(k), net.world(cut=l).z[k])
+                          for k in layers if k > l and k not in within[l]})
     at = {None: _at_sample(net, None, delta, None)}
     at.update({k: _at_sample(net, k, delta, at[None]) for k in net.samples})
     dW, db = _by_layer(net, derivatives(net.eng, full_loss(net), net.parameters))
-    return Derivatives(net, delta, at, dW, db)
+    return Derivatives(net, delta, within, at, dW, db)

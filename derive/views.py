@@ -45,12 +45,7 @@ def _delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
     if l not in d.delta or l < fw.start:
         where = f"a network cut at layer {fw.start}" if fw.start > 1 else "this network"
         raise ClaimError(f"δ^{l} is not defined in {where}")
-    if fw.start == 1:
-        return d.at[None].delta[l]
-    if l == fw.start:
-        return d.delta[l]
-    swap = {zeta: fw.z[l][i] for i, zeta in d.net.zeta(l).items()}
-    return {i: e.xreplace(swap) for i, e in d.delta[l].items()}
+    return d.at[None].delta[l] if fw.start == 1 else d.within[fw.start][l]
 
 
 def _at_sample(d: Derivatives, kind: str, k: int) -> dict:
