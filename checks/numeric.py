@@ -232,7 +232,7 @@ def instantiate(net: Network, act: Activation, exprs: list) -> list:
         if head in ("f", "f'"):
             arg = c.args[0].xreplace(done) if done else c.args[0]
             done[c] = (ft if head == "f" else dft).xreplace({t: arg})
-    return [e.xreplace(done) if done else e for e in exprs]
+    return eng.replace_all(exprs, done)
 
 
 class Tally:

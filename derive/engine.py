@@ -70,6 +70,14 @@ class Engine:
         fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
         return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
+    def replace_all(self, exprs: list, swap: dict) -> list:
+        """``[e.xreplace(swap) for e in exprs]``, handing ``swap`` to the engine once, not once per e."""
+        if not swap or not exprs:
+            return list(exprs)
+        if self.name == "symengine":
+            return list(self.xp.DenseMatrix(len(exprs), 1, list(exprs)).xreplace(swap))
+        return [e.xreplace(swap) for e in exprs]
+
     def to_sympy(self, e):
         """``e`` as a SymPy expression (imports SymPy, which the symengine path otherwise never needs)."""
         import sympy
