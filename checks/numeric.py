@@ -20,7 +20,7 @@ from derive.backprop import Claim, entries, entry_label
 from derive.dag import post_order
 from derive.errors import ClaimError
 from derive.network import Network
-from derive.views import Lazy, automatic
+from derive.views import Lazy
 
 __all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "draw", "columns", "instantiate",
            "free_lambda", "Tally", "Worst"]
@@ -103,19 +103,24 @@ class Evaluator:
 
     def prepare(self) -> None:
         """Lambdify both automatic functions now (so that this cost can be timed on its own)."""
-        self._sample_fn, self._full_fn
+        _ = self._sample_fn, self._full_fn  # cached properties: built here, used later
+
+    def _lambdified(self, tables: dict, args: list) -> tuple:
+        """(keys, args, function) for every entry of ``tables`` (kind -> layer -> unit(s) -> expression)."""
+        keys, exprs = [], []
+        for kind, table in tables.items():
+            for l, units in table.items():
+                for unit, e in units.items():
+                    keys.append((kind, l, *(unit if isinstance(unit, tuple) else (unit, None))))
+                    exprs.append(e)
+        compiled = self.draws.count > COMPILE_ABOVE
+        return keys, args, self.net.eng.lambdify(args, instantiate(self.net, self.act, exprs), compiled=compiled)
 
     @cached_property
     def _sample_fn(self):
-        net, d = self.net, self.d
-        at = d.at[None]
-        keys = [("delta", l, i, None) for l in at.delta for i in at.delta[l]]
-        keys += [("dW", l, *ij) for l in d.dW_sample for ij in d.dW_sample[l]]
-        keys += [("db", l, i, None) for l in d.db_sample for i in d.db_sample[l]]
-        exprs = [at.delta[l][i] if k == "delta" else (at.dW[l][i, j] if k == "dW" else at.db[l][i])
-                 for k, l, i, j in keys]
+        net, at = self.net, self.d.at[None]
         args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs), compiled=self.draws.count > COMPILE_ABOVE)
+        return self._lambdified({"delta": at.delta, "dW": at.dW, "db": at.db}, args)
 
     def sample_values(self, sample=None) -> dict:
         """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (kind, l, i, j)."""
@@ -124,12 +129,10 @@ class Evaluator:
 
     @cached_property
     def _full_fn(self):
-        net, d = self.net, self.d
-        keys = [("dW", l, *ij) for l in d.dW for ij in d.dW[l]] + [("db", l, i, None) for l in d.db for i in d.db[l]]
-        exprs = [d.dW[l][i, j] if k == "dW" else d.db[l][i] for k, l, i, j in keys]
+        net = self.net
         args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
                 *free_lambda(net)]
-        return keys, args, net.eng.lambdify(args, instantiate(net, self.act, exprs), compiled=self.draws.count > COMPILE_ABOVE)
+        return self._lambdified({"dW": self.d.dW, "db": self.d.db}, args)
 
     @cached_property
     def full_values(self) -> dict:
@@ -177,7 +180,8 @@ class NumericView:
 
     def __init__(self, ev: Evaluator):
         net, dr, act = ev.net, ev.draws, ev.act
-        self.n_l, self.m, self.lam, self.s, self.units, self.samples = net.n_l, net.m, dr.lam, net.s, net.units, net.samples
+        self.n_l, self.m, self.lam = net.n_l, net.m, dr.lam
+        self.s, self.units, self.samples = net.s, net.units, net.samples
         self.W = {l: OneBased(f"W^{l}", w) for l, w in dr.W.items()}
         self.b = {l: OneBased(f"b^{l}", v) for l, v in dr.b.items()}
         self.x, self.y = OneBased("x", dr.x[None]), OneBased("y", dr.y[None])

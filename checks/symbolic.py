@@ -178,7 +178,8 @@ def _hand_sides(claim: Claim, d: Derivatives) -> list:
         except ClaimError:
             raise
         except Exception as exc:  # a user's formula: say which claim broke, never a traceback
-            raise ClaimError(f"claim {claim.id!r} cannot be evaluated at layer {l}: {type(exc).__name__}: {exc}") from None
+            raise ClaimError(f"claim {claim.id!r} cannot be evaluated at layer {l}: "
+                             f"{type(exc).__name__}: {exc}") from None
         out.append(((l, i, j), automatic(d, claim.lhs, l, i, j), d.net.eng.xp.sympify(hand)))
     return out
 

@@ -77,7 +77,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--draws", type=_int, default=64, help="random draws for the numeric check (default 64)")
     p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--rtol", type=_float, default=1e-9, help="relative tolerance of the numeric check (default 1e-9)")
-    p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES), help="symbolic engine (default symengine)")
+    p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES),
+                   help="symbolic engine (default symengine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="run even a network estimated too large to finish")
     how = p.add_mutually_exclusive_group()
@@ -92,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="print the pass/fail derivation report")
     check.add_argument("files", nargs="*", metavar="FILE",
-                       help="check the display equations of these Markdown/LaTeX/text files instead of the seed's claims")
+                       help="check the display equations of these Markdown/LaTeX/text files "
+                            "instead of the seed's claims")
     _add_network_options(check)
     check.add_argument("--strict", action="store_true", help="with FILE: an equation left unchecked is a failure")
     check.add_argument("--jobs", type=_int, default=0, help="with several FILEs: worker processes (default: cores)")

@@ -52,7 +52,9 @@ class Engine:
         """``value`` (int, Fraction or float) as an engine number."""
         if isinstance(value, float):
             return self.xp.Float(value)
-        return self.xp.Rational(value.numerator, value.denominator) if hasattr(value, "denominator") else self.xp.Integer(value)
+        if hasattr(value, "denominator"):
+            return self.xp.Rational(value.numerator, value.denominator)
+        return self.xp.Integer(value)
 
     def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
         """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on).

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from checks.report import ClaimResult, Report
 from derive.backprop import entry_latex
-from derive.render.document import lam_text
 
 __all__ = ["latex", "markdown"]
 

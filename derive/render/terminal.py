@@ -93,7 +93,8 @@ def _failure(r, report: Report, console: Console) -> None:
     console.print(Text(f"✗ {r.claim.id}: symbolic {sym.status}, numeric {num.status}", style="bold red"))
     if sym.failure:
         f = sym.failure
-        detail(console, f"first failing entry {f.entry} (layer {f.l}, unit {f.i}{'' if f.j is None else f', from unit {f.j}'})")
+        source = "" if f.j is None else f", from unit {f.j}"
+        detail(console, f"first failing entry {f.entry} (layer {f.l}, unit {f.i}{source})")
         detail(console, f"automatic − hand = {f.difference}")
         if f.witness:
             detail(console, f"witness at a random rational point ({f.witness}): automatic {f.automatic}, hand {f.hand}")
