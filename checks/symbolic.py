@@ -31,7 +31,7 @@ from derive.errors import ClaimError
 from derive.views import automatic, view_for
 
 __all__ = ["SymbolicResult", "EntryFailure", "Verdict", "Canonical", "check_symbolic", "decide", "witness",
-           "canonical", "fprime_lemma", "METHODS", "EXACT_UP_TO"]
+           "fprime_lemma", "METHODS", "EXACT_UP_TO"]
 
 METHODS = ("auto", "exact", "probabilistic")
 EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
@@ -107,11 +107,6 @@ class Canonical:
         if act.name == "identity":
             return arg if is_f else eng.xp.Integer(1)
         return eng.f(arg) if is_f else act.fprime_of_a(eng.f(arg), arg, eng.xp)
-
-
-def canonical(eng: Engine, act: Activation, expr):
-    """The canonical form of ``expr`` under ``act`` (see the module docstring)."""
-    return Canonical(eng, act)(expr)
 
 
 @cache

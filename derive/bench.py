@@ -2,7 +2,7 @@
 
 Figures, not a test: a busy machine makes them slower, never wrong.
 
-``bench_check`` times one command several times. ``bench_ladder`` times a ladder of networks of growing
+``bench_ladder`` times a ladder of networks of growing
 size, each in a fresh interpreter (wall time with start-up, the child's own peak RSS, the phases), and
 optionally the hand-written SymPy check of ``derive.baseline`` on the same network, with a time limit.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Callable, Iterable, Sequence
 
 from derive.errors import DeriveError
 
-__all__ = ["bench_check", "LADDER", "PHASES", "measure", "baseline", "bench_ladder", "render",
+__all__ = ["LADDER", "PHASES", "measure", "baseline", "bench_ladder", "render",
            "markdown_table", "plot"]
 
 #: The default ladder: (sizes, m), from the README's default network up to a 4-layer one.
@@ -40,21 +39,6 @@ LADDER: list[tuple[tuple[int, ...], int]] = [
 PHASES: list[tuple[str, str]] = [("build", "build"), ("differentiate", "differentiate"),
                                  ("symbolic check", "symbolic"), ("lambdify", "lambdify"),
                                  ("numeric check", "numeric")]
-
-
-def bench_check(args: list[str], repeat: int) -> dict:
-    """Wall time of ``python -m derive check ARGS`` (interpreter start included), ``repeat`` times."""
-    walls, phases = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "derive", "check", *args, "--json", "--timings"],
-                             capture_output=True, text=True)
-        walls.append(time.perf_counter() - start)
-        if out.returncode not in (0, 1):
-            raise RuntimeError(out.stderr.strip() or f"derive check exited {out.returncode}")
-        phases = json.loads(out.stdout)["timings"]
-    return {"args": args, "repeat": repeat, "min": min(walls), "median": statistics.median(walls),
-            "max": max(walls), "phases": phases}
 
 
 def _sizes_arg(sizes: Sequence[int]) -> str:

@@ -44,10 +44,6 @@ class Engine:
         from sympy.core.function import AppliedUndef
         return e.func.__name__ if isinstance(e, AppliedUndef) else None
 
-    def calls(self, e) -> set:
-        """Every f(…) and f'(…) inside ``e``."""
-        return {c for c in e.atoms(self.xp.Function) if self.head(c) in ("f", "f'")}
-
     def number(self, value) -> object:
         """``value`` (int, Fraction or float) as an engine number."""
         if isinstance(value, float):

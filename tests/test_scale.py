@@ -122,3 +122,13 @@ def test_progress_bar_is_silent_when_quiet_or_not_a_terminal(monkeypatch):
     assert buffer.getvalue() == ""
     out = derive("check", "--draws", "4")  # stderr is a pipe here
     assert out.stderr == ""
+
+
+def test_report_as_text_serves_as_a_pytest_assertion_message():
+    from derive.render.terminal import as_text
+
+    wrong = replace_claim(SEED_CLAIMS, "delta_output", lambda v, l, i, j: (v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]))
+    report = run(Network((2, 3, 2)), wrong, draws=8)
+    text = as_text(report)
+    assert not report.passed
+    assert "✗ delta_output: symbolic refuted" in text and text.rstrip().endswith("FAIL  5 of 6 claims passed")
