@@ -133,16 +133,21 @@ def _networks(args, default: tuple) -> tuple:
                  for sizes in ((args.sizes,) if args.sizes else default))
 
 
-def _report(args):
+def _refuse_if_too_large(net, args) -> None:
     from checks.budget import estimate
-    from checks.report import run
-    from derive.render.progress import ProgressBar
 
-    (net,) = _networks(args, ((2, 3, 3, 2),))
     guess = estimate(net, args.draws, args.method)
     if guess.too_large and not args.force:
         raise SpecError(f"sizes {','.join(map(str, net.sizes))} ({net.parameter_count:,} parameters) would take {guess}"
                         " by derive's estimate; use --force to run anyway")
+
+
+def _report(args):
+    from checks.report import run
+    from derive.render.progress import ProgressBar
+
+    (net,) = _networks(args, ((2, 3, 3, 2),))
+    _refuse_if_too_large(net, args)
     with ProgressBar(enabled=not args.quiet) as bar:
         return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method, progress=bar)
 
@@ -191,7 +196,8 @@ def _check_files(args) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
-    _networks(args, ((2, 2),))  # bad options fail once, before any file is read
+    for net in _networks(args, ((2, 2),)):  # bad options fail once, before any file is read
+        _refuse_if_too_large(net, args)
     work = [(str(p), spec, console.width, console.is_terminal) for p in args.files]
     if jobs == 1 or len(work) == 1:
         results = [_check_one(*w) for w in work]
