@@ -247,18 +247,21 @@ class Tally:
 
     def add(self, labels: list[str], activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
         """Fold in entries (rows) over all draws (columns); False once a side is NaN or inf."""
-        for side, values in (("automatic", auto), ("hand", hand)):
-            bad = ~np.isfinite(values)
-            if bad.any():
-                e, d = np.unravel_index(int(np.argmax(bad)), bad.shape)
-                self.worst = Worst(labels[e], int(d) + 1, activation, float(auto[e, d]), float(hand[e, d]))
-                self.max_abs = self.max_rel = float("nan")
-                self.reason = f"the {side} side is {values[e, d]} at {labels[e]}, draw {d + 1} ({activation})"
-                return False
+        if not np.isfinite(auto - hand).all():  # one pass; NaN or inf on either side shows here
+            for side, values in (("automatic", auto), ("hand", hand)):
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    e, d = np.unravel_index(int(np.argmax(bad)), bad.shape)
+                    self.worst = Worst(labels[e], int(d) + 1, activation, float(auto[e, d]), float(hand[e, d]))
+                    self.max_abs = self.max_rel = float("nan")
+                    self.reason = f"the {side} side is {values[e, d]} at {labels[e]}, draw {d + 1} ({activation})"
+                    return False
         err = np.abs(auto - hand)
-        rel = err / np.maximum(np.maximum(np.abs(auto), np.abs(hand)), 1.0)
-        e, d = np.unravel_index(int(np.argmax(rel)), rel.shape)
+        scale = np.maximum(np.abs(auto), np.abs(hand))
+        np.maximum(scale, 1.0, out=scale)
+        rel = np.divide(err, scale, out=scale)
         self.max_abs = max(self.max_abs, float(err.max()))
+        e, d = np.unravel_index(int(np.argmax(rel)), rel.shape)
         if self.worst is None or rel[e, d] > self.max_rel:
             self.max_rel = float(rel[e, d])
             self.worst = Worst(labels[e], int(d) + 1, activation, float(auto[e, d]), float(hand[e, d]))

@@ -187,10 +187,11 @@ def render(rows: list[dict], console) -> None:
     with_baseline = _with_baseline(rows)
     table = Table(title="derive check (fresh interpreter, start-up included)"
                   + (" vs the hand-written SymPy check" if with_baseline else ""), box=box.SIMPLE_HEAD,
-                  pad_edge=False, caption="seconds; MB = peak memory; P = parameters")
+                  pad_edge=False, padding=(0, 1), collapse_padding=True,
+                  caption="seconds; MB = peak memory; P = parameters")
     short = ["sizes", "m", "P", "wall", "MB", "build", "diff", "sym", "lamb", "num", "SymPy", "×"]
     for i, head in enumerate(short[:len(_headers(with_baseline))]):
-        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
+        table.add_column(head, justify="left" if i == 0 else "right")
     for row in rows:
         table.add_row(*_cells(row, with_baseline))
     console.print(table)

@@ -63,8 +63,8 @@ class Engine:
         if self.name == "symengine":
             backend = "llvm" if compiled else "lambda"
             fn = self.xp.Lambdify(args, exprs, cse=True, backend=backend)
-            return lambda cols: np.ascontiguousarray(
-                np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T)
+            # rows of the result are strided views: each is copied once, by whoever gathers them
+            return lambda cols: np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T
         fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
         return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
