@@ -132,3 +132,18 @@ def test_report_as_text_serves_as_a_pytest_assertion_message():
     text = as_text(report)
     assert not report.passed
     assert "✗ delta_output: symbolic refuted" in text and text.rstrip().endswith("FAIL  5 of 6 claims passed")
+
+
+def test_nan_or_inf_on_either_side_is_a_numeric_failure_with_its_reason():
+    import numpy as np
+
+    from checks.numeric import Tally
+
+    tally = Tally(draws=3)
+    auto = np.array([[1.0, 2.0, 3.0]])
+    assert tally.add(["δ^3_1"], "tanh", auto, auto.copy())
+    assert not tally.add(["δ^3_2"], "tanh", auto, np.array([[1.0, np.nan, 3.0]]))
+    result = tally.result(1e-9)
+    assert result.status == "failed"
+    assert result.reason == "the hand side is nan at δ^3_2, draw 2 (tanh)"
+    assert not Tally(draws=1).add(["x"], "sigmoid", np.array([[np.inf]]), np.array([[1.0]]))
