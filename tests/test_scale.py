@@ -17,7 +17,7 @@ from derive.backprop import SEED_CLAIMS, replace_claim
 from derive.network import Network
 from derive.render import progress
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_7a18e85fa0f14b83.txt"
+SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
 GOOD = "$$\n\\delta_i^{n_l} = -(y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
 BAD = "$$\n\\delta_i^{n_l} = (y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
 
