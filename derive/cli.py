@@ -26,41 +26,26 @@ class _Parser(argparse.ArgumentParser):
         raise DeriveError(message)
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+def _parsed(convert, expected: str):
+    """An argparse type: ``convert(text)``, or a one-line message saying what was expected."""
+    def parse(text: str):
+        try:
+            return convert(text)
+        except (ValueError, ZeroDivisionError):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    return parse
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+def _widths(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(","))
 
 
-def _exact(text: str) -> Fraction:
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}") from None
-    return value
-
-
-def _ladder(text: str) -> list:
-    try:
-        return [(_sizes(rung.split(":")[0]), int(rung.split(":")[1]) if ":" in rung else 2)
-                for rung in text.split(";") if rung.strip()]
-    except (ValueError, argparse.ArgumentTypeError):
-        raise argparse.ArgumentTypeError(f"expected SIZES:M;SIZES:M…, got {text!r}") from None
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+_sizes = _parsed(_widths, "whole numbers separated by commas")
+_int = _parsed(int, "a whole number")
+_float = _parsed(float, "a number")
+_exact = _parsed(Fraction, "a finite number")
+_ladder = _parsed(lambda text: [(_widths(rung.split(":")[0]), int(rung.split(":")[1]) if ":" in rung else 2)
+                                for rung in text.split(";") if rung.strip()], "SIZES:M;SIZES:M…")
 
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
