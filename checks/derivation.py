@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from checks.numeric import COMPILE_ABOVE, NumericResult, Tally, columns, draw, free_lambda, instantiate
 from checks.symbolic import Canonical, Verdict, decide
 from derive.activations import CONCRETE
-from derive.errors import DeriveError, ParseError
-from derive.meaning import Env, Meaning, NotUnderstood, Unfit, Vec, free_indices
+from derive.errors import DeriveError, NotUnderstood, ParseError
+from derive.arrays import Vec
+from derive.meaning import Env, Meaning, Unfit, free_indices
 from derive.network import Network
 from derive.reader import display_equations, parse_equation, read_text
 from derive.reader.ast import Node
@@ -194,9 +195,7 @@ class _Checker:
                         elif v.status == "undecided" and undecided is None:
                             undecided = Failure(label, v)
                     remarks |= meaning.remarks
-        except NotUnderstood as exc:
-            return StepResult(step, "not checked", str(exc))
-        except DeriveError as exc:
+        except DeriveError as exc:  # NotUnderstood, or an index error of the reader's: said, not checked
             return StepResult(step, "not checked", str(exc))
         if count == 0 and first is None:
             sizes = " and ".join(",".join(map(str, n.sizes)) for n in self.nets)
@@ -225,10 +224,9 @@ class _Checker:
                         tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
         out = []
         for index, r in enumerate(results):
-            if index in tallies:
+            if index in tallies and r.status != "not checked":  # a step left unchecked stays so
                 num = tallies[index].result(self.rtol)
-                status = "passed" if r.status == "passed" and num.passed else "failed"
-                r = StepResult(r.step, status, r.reason, r.instances, r.symbolic, r.failure, num, r.remarks)
+                r = replace(r, status="passed" if r.status == "passed" and num.passed else "failed", numeric=num)
             out.append(r)
         return out
 
