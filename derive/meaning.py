@@ -14,12 +14,14 @@ Two signals leave this module: ``Unfit`` (an index outside this network, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 
 from derive.arrays import Mat, Vec, as_value, combine, product, scalar, scale
-from derive.autodiff import derivatives
+from derive.autodiff import Derivatives, derivatives, differentiate
 from derive.errors import DeriveError, NotUnderstood
 from derive.loss import full_loss, sample_loss
 from derive.network import Forward, Network
+from derive.views import delta_in
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
 
 __all__ = ["Meaning", "Env", "Unfit", "NotUnderstood", "free_indices"]
@@ -67,7 +69,6 @@ class Meaning:
     def __init__(self, net: Network):
         self.net, self.eng, self.xp = net, net.eng, net.eng.xp
         self.remarks: set[str] = set()
-        self._delta: dict = {}
         self.work = 0
 
     # ---- worlds: the forward pass of the sample (x, y) or of sample k, uncut or cut at a layer
@@ -75,18 +76,17 @@ class Meaning:
         return self.net.world(sample) if cut == 1 else self.net.world(cut=cut)
 
     def delta(self, l: int, env: Env) -> dict:
-        """δ^l in the world of ``env``: the true ∂J(W,b;x,y)/∂z^l, read where z^l is what env says."""
+        """δ^l in the world of ``env``: the true ∂J(W,b;x,y)/∂z^l, as the seed's claims get it."""
         net = self.net
         if not 2 <= l <= net.n_l:
             raise Unfit(f"δ^{l} does not exist (layers 2..{net.n_l} have residuals)")
         if l < env.cut:
             raise NotUnderstood(f"δ^{l} is not defined while differentiating with respect to z^{env.cut}")
-        if l not in self._delta:
-            J = sample_loss(net, self.world(l), net.y())
-            d = derivatives(self.eng, J, list(net.zeta(l).values()))
-            self._delta[l] = {i: d[zi] for i, zi in net.zeta(l).items()}
-        swap = {zeta: self.world(env.cut).z[l][i] for i, zeta in net.zeta(l).items()}
-        return {i: e.xreplace(swap) for i, e in self._delta[l].items()}
+        return delta_in(self.derivatives, self.world(env.cut), l)
+
+    @cached_property
+    def derivatives(self) -> Derivatives:
+        return differentiate(self.net)
 
     # ---- evaluation
     def begin(self) -> None:

@@ -12,7 +12,7 @@ from derive.autodiff import Derivatives
 from derive.errors import ClaimError
 from derive.network import Forward
 
-__all__ = ["SymbolicView", "Lazy", "automatic", "view_for"]
+__all__ = ["SymbolicView", "Lazy", "automatic", "view_for", "delta_in"]
 
 
 class Lazy:
@@ -36,12 +36,13 @@ class SymbolicView:
         self.W, self.b, self.x, self.y = net.W, net.b, net.x(), net.y()
         self.z, self.a, self.samples, self.s, self.units = fw.z, fw.a, net.samples, net.s, net.units
         self.f, self.fprime = net.eng.f, net.eng.fprime
-        self.delta = Lazy(lambda l: _delta_in(d, fw, l))
+        self.delta = Lazy(lambda l: delta_in(d, fw, l))
         self.dJ_dW = Lazy(lambda k: _at_sample(d, "dW", k))
         self.dJ_db = Lazy(lambda k: _at_sample(d, "db", k))
 
 
-def _delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
+def delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
+    """δ^l in the world of ``fw``: the uncut network of (x, y), or the network cut at fw.start."""
     if l not in d.delta or l < fw.start:
         where = f"a network cut at layer {fw.start}" if fw.start > 1 else "this network"
         raise ClaimError(f"δ^{l} is not defined in {where}")
