@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 from checks.report import Report
+from derive.network import Network
 
 __all__ = ["as_dict", "file_as_dict", "lam_text"]
 
 
-def lam_text(report: Report) -> str:
-    """λ as the report states it: 'symbolic', or its value."""
-    return "symbolic" if report.net.lam is None else str(report.net.lam)
+def lam_text(net: Network) -> str:
+    """λ as a report states it: 'symbolic', or its value."""
+    return "symbolic" if net.lam is None else str(net.lam)
 
 
 def _number(x: float) -> float | str:
@@ -38,7 +39,7 @@ def as_dict(report: Report) -> dict:
     doc = {
         "passed": report.passed,
         "network": {"sizes": list(net.sizes), "activation": net.activation.name, "samples": net.m,
-                    "lambda": lam_text(report), "engine": net.engine, "parameters": net.parameter_count},
+                    "lambda": lam_text(net), "engine": net.engine, "parameters": net.parameter_count},
         "seed": report.seed,
         "draws": report.draws,
         "tolerance": report.rtol,
@@ -91,7 +92,7 @@ def file_as_dict(report) -> dict:
         "passed": report.passed,
         "strict": report.strict,
         "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,
-                    "samples": net.m, "lambda": "symbolic" if net.lam is None else str(net.lam),
+                    "samples": net.m, "lambda": lam_text(net),
                     "engine": net.engine},
         "seed": report.seed,
         "draws": report.draws,

@@ -47,15 +47,20 @@ def _mark(ok: bool) -> Text:
     return Text("✓ pass", style="green") if ok else Text("✗ FAIL", style="bold red")
 
 
+def _numeric_line(report, console: Console) -> None:
+    """How the numeric check was run: draws, seed, tolerance, activations (claims and files alike)."""
+    console.print(f"numeric   {report.draws} draws · seed {report.seed} · rtol {report.rtol:g} · "
+                  f"f ∈ {', '.join(report.activations)}")
+
+
 def render(report: Report, console: Console, timings: bool = False) -> None:
     net = report.net
     console.print(Text("derive · backpropagation derivation check", style="bold"))
     console.print(f"network   {','.join(map(str, net.sizes))} (n_l = {net.n_l}, {net.parameter_count} parameters)"
-                  f" · f {net.activation.name} · m = {net.m} · λ {lam_text(report)}")
+                  f" · f {net.activation.name} · m = {net.m} · λ {lam_text(net)}")
     methods = sorted({r.symbolic.method for r in report.results})
     console.print(f"symbolic  {' and '.join(methods)}, engine {net.engine}")
-    console.print(f"numeric   {report.draws} draws · seed {report.seed} · rtol {report.rtol:g} · "
-                  f"f ∈ {', '.join(report.activations)}")
+    _numeric_line(report, console)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("claim (seed notation)", overflow="fold", ratio=1)
     table.add_column("symbolic")
@@ -141,10 +146,8 @@ def render_file(report, console: Console, brief: bool = False) -> None:
     net = report.nets[0]
     sizes = " and ".join(",".join(map(str, n.sizes)) for n in report.nets)
     console.print(Text(f"derive · {report.path}", style="bold"))
-    console.print(f"networks  {sizes} · f {net.activation.name} · m = {net.m} · "
-                  f"λ {'symbolic' if net.lam is None else net.lam}")
-    console.print(f"numeric   {report.draws} draws · seed {report.seed} · rtol {report.rtol:g} · "
-                  f"f ∈ {', '.join(report.activations)}")
+    console.print(f"networks  {sizes} · f {net.activation.name} · m = {net.m} · λ {lam_text(net)}")
+    _numeric_line(report, console)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("line", justify="right")
     table.add_column("equation", overflow="fold", ratio=3)
