@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.network import Network
+from checks.numeric import tested
+from checks.symbolic import method_for
+from derive.model.network import Network
+from derive.settings import Settings
 
 __all__ = ["Estimate", "estimate", "LIMIT_SECONDS", "LIMIT_MB"]
 
@@ -36,11 +39,9 @@ class Estimate:
         return f"about {when} and {self.megabytes / 1000:.1f} GB"
 
 
-def estimate(net: Network, draws: int, method: str) -> Estimate:
+def estimate(net: Network, settings: Settings) -> Estimate:
     """A rough, deliberately generous estimate for checking the seed's claims on ``net``."""
     p = net.parameter_count
-    kind = "exact" if method == "exact" or (method == "auto" and p <= 120) else "probabilistic"
-    factor = _SLOWER.get((net.engine, kind), 1.0) * (net.m / 2) ** 0.5
-    activations = 4 if net.activation.generic else 1
-    numeric_mb = 3 * p * draws * 8 * (net.m + 3) * activations / 1e6
+    factor = _SLOWER.get((net.engine, method_for(settings.method, p)), 1.0) * (net.m / 2) ** 0.5
+    numeric_mb = 3 * p * settings.draws * 8 * (net.m + 3) * len(tested(net.activation)) / 1e6
     return Estimate(_REF_S * (p / _REF_P) ** 2.7 * factor, _REF_MB * (p / _REF_P) ** 1.6 + numeric_mb)

@@ -11,87 +11,26 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from checks.numeric import COMPILE_ABOVE, NumericResult, Tally, columns, draw, free_lambda, instantiate
-from checks.symbolic import Canonical, Verdict, decide
-from derive.activations import CONCRETE
+from checks.draws import columns, draw, free_lambda
+from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
+from checks.results import Failure, FileReport, Status, Step, StepResult
+from checks.symbolic import Canonical, decide
 from derive.errors import DeriveError, NotUnderstood, ParseError
-from derive.arrays import Vec
-from derive.meaning import Env, Meaning, Unfit, free_indices
-from derive.network import Network
+from derive.meaning import Budget, Env, SymbolTable, Unfit, evaluate, free_indices
+from derive.meaning.arrays import Vec
+from derive.model.network import Network
 from derive.reader import display_equations, parse_equation, read_text
-from derive.reader.ast import Node
+from derive.settings import Settings
 
-__all__ = ["Step", "StepResult", "FileReport", "read_steps", "check_text", "check_file", "DEFAULT_SIZES"]
+__all__ = ["read_steps", "check_text", "check_file", "DEFAULT_SIZES"]
 
 DEFAULT_SIZES = ((2, 3, 2), (2, 3, 3, 2))  # one hidden layer, and two so that the recurrence is exercised
 MAX_FREE = 3  # free indices per equation: l, i, j
 MAX_STEPS = 500  # equations and steps checked in one file; the rest are listed as not checked
-
-
-@dataclass(frozen=True)
-class Step:
-    """One equality to check: where it starts, the row's LaTeX, both sides (or why it cannot be read)."""
-
-    line: int
-    text: str
-    lhs: Node | None = None
-    rhs: Node | None = None
-    reason: str = ""
-    chain: int = 0  # the line where its chain (or equation) starts
-    own_lhs: bool = True  # whether lhs is written on this row (not carried over from the row above)
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Where a step first fails: network, index values, both sides and the evidence."""
-
-    where: str
-    verdict: Verdict
-
-
-@dataclass(frozen=True)
-class StepResult:
-    step: Step
-    status: str  # "passed", "failed" or "not checked"
-    reason: str = ""
-    instances: int = 0
-    symbolic: str = ""
-    failure: Failure | None = None
-    numeric: NumericResult | None = None
-    remarks: tuple[str, ...] = ()
-
-    @property
-    def passed(self) -> bool | None:
-        return None if self.status == "not checked" else self.status == "passed"
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """The result of checking one file: one StepResult per equation or step, in file order."""
-
-    path: str
-    nets: tuple[Network, ...]
-    results: tuple[StepResult, ...]
-    seed: int
-    rtol: float
-    draws: int
-    activations: tuple[str, ...]
-    strict: bool = False
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def checked(self) -> list[StepResult]:
-        return [r for r in self.results if r.passed is not None]
-
-    @property
-    def passed(self) -> bool:
-        """Every checked equation passed, and at least one was checked (and none unchecked if strict)."""
-        unchecked = len(self.results) - len(self.checked)
-        return bool(self.checked) and all(r.passed for r in self.checked) and not (self.strict and unchecked)
 
 
 def read_steps(text: str) -> list[Step]:
@@ -141,9 +80,9 @@ def _pairs(left, right) -> list[tuple[str, object, object]]:
 
 
 @lru_cache(maxsize=8)
-def _meaning(net: Network) -> Meaning:
-    """One Meaning per network and process: the residuals and forward passes it builds serve every file."""
-    return Meaning(net)
+def _table(net: Network) -> SymbolTable:
+    """One symbol table per network and process: the residuals and forward passes it builds serve every file."""
+    return SymbolTable(net)
 
 
 @lru_cache(maxsize=8)
@@ -154,101 +93,96 @@ def _canonical(net: Network) -> Canonical:
 class _Checker:
     """Symbolic pass over all steps, gathering the instances for one batched numeric pass."""
 
-    def __init__(self, nets, draws: int, seed: int, rtol: float):
-        self.nets, self.draws, self.seed, self.rtol = nets, draws, seed, rtol
-        self.meanings = {net: _meaning(net) for net in nets}
-        self.canon = {net: _canonical(net) for net in nets}
+    def __init__(self, nets: tuple[Network, ...], settings: Settings):
+        self.nets, self.settings = nets, settings
         self.numeric: dict = {net: [] for net in nets}  # net -> [(step index, label, left, right)]
 
     def symbolic(self, index: int, step: Step) -> StepResult:
         if step.reason:
-            return StepResult(step, "not checked", step.reason)
+            return StepResult(step, Status.NOT_CHECKED, step.reason)
         names = sorted(free_indices(step.lhs) | free_indices(step.rhs))
         if len(names) > MAX_FREE:
-            return StepResult(step, "not checked", f"too many free indices ({', '.join(names)})")
+            return StepResult(step, Status.NOT_CHECKED, f"too many free indices ({', '.join(names)})")
         count, first, undecided, remarks = 0, None, None, set()
         try:
             for net in self.nets:
-                meaning = self.meanings[net]
-                meaning.remarks = set()
-                meaning.begin()
+                table, budget = _table(net), Budget()
                 for units in _bindings(names, net):
                     env = Env(units=units)
                     try:  # an instance exists where both sides do: l ranges as the equation allows
-                        left = meaning.value(step.lhs, env)
-                        if not step.own_lhs:  # its slips were remarked on at its own row
-                            meaning.remarks = set()
-                        right = meaning.value(step.rhs, env)
+                        left = evaluate(table, step.lhs, env, budget)
+                        right = evaluate(table, step.rhs, env, budget)
                     except Unfit:
                         continue
+                    remarks |= right.remarks | (left.remarks if step.own_lhs else frozenset())  # said at its own row
                     where = f"network {','.join(map(str, net.sizes))}" + "".join(
                         f", {k} = {v}" for k, v in units.items())
-                    for unit, a, b in _pairs(left, right):
+                    for unit, a, b in _pairs(left.value, right.value):
                         count += 1
                         label = where + (f", {unit}" if unit else "")
                         self.numeric[net].append((index, label, a, b))
                         if first:
                             continue
-                        v = decide(net.eng, net.activation, self.canon[net], a, b, self.seed + count)
-                        if v.status == "refuted":
-                            first = Failure(label, v)
-                        elif v.status == "undecided" and undecided is None:
-                            undecided = Failure(label, v)
-                    remarks |= meaning.remarks
+                        v = decide(net.eng, net.activation, _canonical(net), a, b, self.settings.seed + count, label)
+                        if v.status is Status.REFUTED:
+                            first = v.failure
+                        elif v.status is Status.UNDECIDED and undecided is None:
+                            undecided = v.failure
         except DeriveError as exc:  # NotUnderstood, or an index error of the reader's: said, not checked
-            return StepResult(step, "not checked", str(exc))
+            return StepResult(step, Status.NOT_CHECKED, str(exc))
         if count == 0 and first is None:
             sizes = " and ".join(",".join(map(str, n.sizes)) for n in self.nets)
-            return StepResult(step, "not checked", f"no layer or unit of the test networks ({sizes}) fits it")
-        failure = first or undecided
-        status = "refuted" if first else ("undecided" if undecided else "proved")
-        return StepResult(step, "passed" if status == "proved" else "failed", "", count, status, failure,
-                          remarks=tuple(sorted(remarks)))
+            return StepResult(step, Status.NOT_CHECKED, f"no layer or unit of the test networks ({sizes}) fits it")
+        status = Status.REFUTED if first else (Status.UNDECIDED if undecided else Status.PROVED)
+        return StepResult(step, Status.PASSED if status is Status.PROVED else Status.FAILED, "", count, status,
+                          first or undecided, remarks=tuple(sorted(remarks)))
 
     def numeric_pass(self, results: list[StepResult]) -> list[StepResult]:
         tallies: dict[int, Tally] = {}
+        draws = self.settings.draws
         for net, items in self.numeric.items():
             if not items:
                 continue
-            acts = CONCRETE if net.activation.generic else (net.activation,)
-            dr = draw(net, self.draws, self.seed)
+            dr = draw(net, draws, self.settings.seed)
             args = [*net.parameters, *net.x().values(), *net.y().values(),
                     *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())), *free_lambda(net)]
             exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
             cols = columns(net, dr, args)
-            for act in acts:
-                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=self.draws > COMPILE_ABOVE)(cols)
+            for act in tested(net.activation):
+                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
                 for n, (index, label, _, _) in enumerate(items):
-                    tally = tallies.setdefault(index, Tally(self.draws))
+                    tally = tallies.setdefault(index, Tally(draws))
                     if not tally.reason:
                         tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
         out = []
         for index, r in enumerate(results):
-            if index in tallies and r.status != "not checked":  # a step left unchecked stays so
-                num = tallies[index].result(self.rtol)
-                r = replace(r, status="passed" if r.status == "passed" and num.passed else "failed", numeric=num)
+            if index in tallies and r.status is not Status.NOT_CHECKED:  # a step left unchecked stays so
+                num = tallies[index].result(self.settings.rtol)
+                ok = r.status is Status.PASSED and num.passed
+                r = replace(r, status=Status.PASSED if ok else Status.FAILED, numeric=num)
             out.append(r)
         return out
 
 
-def check_text(text: str, path: str, nets: tuple[Network, ...], *, draws: int = 64, seed: int = 0,
-               rtol: float = 1e-9, strict: bool = False, progress=None) -> FileReport:
+def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settings | None = None, *,
+               progress=None) -> FileReport:
     """Check every display equation of ``text`` (read from ``path``) on the networks ``nets``.
 
     ``progress(what, done, total)``, if given, hears how many steps are done.
     """
+    settings = settings or Settings()
     timings = {}
     start = time.perf_counter()
     steps = read_steps(text)
     timings["read"] = time.perf_counter() - start
-    checker = _Checker(nets, draws, seed, rtol)
+    checker = _Checker(nets, settings)
     start = time.perf_counter()
     say = progress or (lambda what, done, total: None)
     results = []
     for k, step in enumerate(steps):
         say(f"{path}:{step.line}", k, len(steps) + 1)
         if k >= MAX_STEPS:
-            results.append(StepResult(step, "not checked", f"beyond the first {MAX_STEPS} equations of the file"))
+            results.append(StepResult(step, Status.NOT_CHECKED, f"beyond the first {MAX_STEPS} equations of the file"))
             continue
         results.append(checker.symbolic(k, step))
     say(f"{path}: numeric check", len(steps), len(steps) + 1)
@@ -256,10 +190,11 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], *, draws: int = 
     start = time.perf_counter()
     results = checker.numeric_pass(results)
     timings["numeric check"] = time.perf_counter() - start
-    acts = tuple(a.name for a in (CONCRETE if nets[0].activation.generic else (nets[0].activation,)))
-    return FileReport(path, nets, tuple(results), seed, rtol, draws, acts, strict, timings)
+    acts = tuple(a.name for a in tested(nets[0].activation))
+    return FileReport(path, nets, tuple(results), settings, acts, timings)
 
 
-def check_file(path: str | Path, nets: tuple[Network, ...], **options) -> FileReport:
+def check_file(path: str | Path, nets: tuple[Network, ...], settings: Settings | None = None, *,
+               progress=None) -> FileReport:
     """Read ``path`` (ReadError if it cannot be read) and check it; see ``check_text``."""
-    return check_text(read_text(path), str(path), nets, **options)
+    return check_text(read_text(path), str(path), nets, settings, progress=progress)

@@ -1,8 +1,8 @@
 """Randomised exact identity test and witnesses, both evaluated over the expression DAG.
 
 ``probably_equal``: both sides evaluated modulo the prime p = 2^127 - 1 at a
-random point, with f, f' (and exp, log, tanh) as random functions of their
-argument's value. If auto - hand is not identically zero as a polynomial in the
+random point, with f, f' and every function of the registry that has no exact
+value (exp, log, tanh) as random functions of their argument's value. If auto - hand is not identically zero as a polynomial in the
 symbols and the applied functions, a point makes it vanish with probability at
 most deg/p (Schwartz–Zippel), plus at most (calls²·deg)/p for two different
 arguments that happen to share a value; two independent points square that.
@@ -20,9 +20,9 @@ import random
 from fractions import Fraction
 from functools import cache
 
-from derive.activations import Activation
-from derive.dag import evaluate, post_order
-from derive.engine import Engine
+from derive.model.dag import evaluate, post_order
+from derive.model.engines import Engine, engine
+from derive.primitives import Activation, Function, Ops, ops
 
 __all__ = ["P", "TRIALS", "probably_equal", "error_bound", "witness_values"]
 
@@ -85,45 +85,30 @@ def _oracle(seed: int, name: str, value: Zp) -> Zp:
     return Zp(int.from_bytes(digest, "big"))
 
 
-class _ModP:
-    """The 'engine' that activations' written f' formulas are evaluated with, modulo P."""
+def _mod_p(seed: int) -> Ops:
+    """The registry's functions modulo P: their exact value where they have one, else a random function."""
+    def make(fn: Function):
+        return fn.exact if fn.exact is not None else lambda v: _oracle(seed, fn.name, v)
+    return Ops(make, lambda c, like: _zp(c))
 
-    def __init__(self, seed: int):
-        self.seed = seed
 
-    def exp(self, v):
-        return _oracle(self.seed, "exp", v)
-
-    def log(self, v):
-        return _oracle(self.seed, "log", v)
-
-    def tanh(self, v):
-        return _oracle(self.seed, "tanh", v)
-
-    @staticmethod
-    def Integer(n):  # noqa: N802 (mirrors the engines' name)
-        return Zp(n)
+def _call(act: Activation, field: Ops):
+    """The value of a function at ``v``, with the activation's f and written f' put in for f and f'."""
+    def call(fn: Function, v):
+        if act.generic or not fn.unknown:
+            return getattr(field, fn.attr)(v)
+        a = act.f(v, field) if act.rational else field.f(v)  # a concrete f stays unknown unless rational
+        return a if fn.name == "f" else field.lift(act.fprime(a, v, field), v)
+    return call
 
 
 def _mod_values(eng: Engine, act: Activation, roots: list, seed: int) -> list:
-    field = _ModP(seed)
-
     def number(n):
         q = Fraction(str(n))
         return Zp(q.numerator) / Zp(q.denominator)
 
-    def call(name, v):
-        if name in ("exp", "log", "tanh"):
-            return getattr(field, name)(v)
-        if act.generic:
-            return _oracle(seed, name, v)
-        if act.name == "identity":
-            return v if name == "f" else Zp(1)
-        a = _oracle(seed, "f", v)
-        return a if name == "f" else _zp(act.fprime_of_a(a, v, field))
-
     return evaluate(eng, roots, lambda s: _oracle(seed, "symbol", Zp(int.from_bytes(str(s).encode(), "big"))),
-                    number, call)
+                    number, _call(act, _mod_p(seed)))
 
 
 def probably_equal(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[bool]:
@@ -167,28 +152,23 @@ def error_bound(eng: Engine, pairs: list[tuple]) -> float:
     return min(1.0, float(per_trial**TRIALS) * max(len(pairs), 1))
 
 
-class _Mp:
-    """The 'engine' concrete activations are evaluated with in a witness: mpmath, 60 digits."""
+def _rational_field(c: list[Fraction]) -> Ops:
+    """Exact rationals, with f the cubic of coefficients ``c``; a function with no exact value has none here."""
+    cubic = {"f": lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3,
+             "f'": lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2}
 
-    @staticmethod
-    def exp(v):
-        import mpmath
-        return mpmath.exp(v)
+    def make(fn: Function):
+        def inexact(v):
+            raise ValueError(f"{fn.name} of a rational is not rational")
+        return cubic.get(fn.name) or fn.exact or inexact
+    return Ops(make, lambda c, like: Fraction(c))
 
-    @staticmethod
-    def log(v):
-        import mpmath
-        return mpmath.log(v)
 
-    @staticmethod
-    def tanh(v):
-        import mpmath
-        return mpmath.tanh(v)
-
-    @staticmethod
-    def Integer(n):  # noqa: N802
-        import mpmath
-        return mpmath.mpf(n)
+def _mpmath_field(act: Activation) -> Ops:
+    """60-digit floats, with f the activation and f' its true derivative (SymPy's, not the written one)."""
+    mp = ops("mpmath")
+    true = {"f": lambda t: act.f(t, mp), "f'": _derivative_fn(act)}
+    return Ops(lambda fn: true.get(fn.name) or getattr(mp, fn.attr), lambda c, like: c)
 
 
 def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
@@ -197,47 +177,33 @@ def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
     import sympy
 
     rnd = random.Random(seed)
+    leaf: dict = {}
     if act.generic:
         c = [Fraction(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]
-        funcs = {"f": lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3,
-                 "f'": lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2}
+        field = _rational_field(c)
         t = sympy.Symbol("t")
         about = "f(t) = " + sympy.sstr(sum(sympy.Rational(q.numerator, q.denominator) * t**k for k, q in enumerate(c)))
         number = lambda n: Fraction(str(n))  # noqa: E731
-        leaf = {}
         symbol = lambda s: leaf.setdefault(str(s), Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)))  # noqa: E731
     else:
         mpmath.mp.dps = 60
-        funcs = {"f": lambda t: act.f_of(t, _Mp), "f'": lambda t: _true_derivative(act, t)}
+        field = _mpmath_field(act)
         about = f"f = {act.name}"
         number = lambda n: mpmath.mpf(Fraction(str(n)).numerator) / Fraction(str(n)).denominator  # noqa: E731
-        leaf = {}
         symbol = lambda s: leaf.setdefault(str(s), mpmath.mpf(rnd.randint(-2, 2)) / rnd.randint(1, 4))  # noqa: E731
-
-    def call(name, v):
-        if name in funcs:
-            return funcs[name](v)
-        if act.generic and name != "exp":
-            raise ValueError(f"{name} of a rational is not rational")
-        return getattr(_Mp, name)(v)
-
     try:
         for s in sorted({str(n) for n in post_order([auto, hand]) if n.is_Symbol}):
             symbol(s)
-        a, h = evaluate(eng, [auto, hand], symbol, number, call)
+        a, h = evaluate(eng, [auto, hand], symbol, number, lambda fn, v: getattr(field, fn.attr)(v))
     except (ValueError, ZeroDivisionError, OverflowError):
         return None
     return a, h, about
 
 
-def _true_derivative(act: Activation, t):
-    """The derivative of a concrete activation's f at t (SymPy's derivative, in mpmath)."""
-    return _derivative_fn(act)(t)
-
-
 @cache
 def _derivative_fn(act: Activation):
+    """The derivative of a concrete activation's f (SymPy's derivative, evaluated with mpmath)."""
     import sympy
 
     t = sympy.Symbol("t")
-    return sympy.lambdify(t, sympy.diff(act.f_of(t, sympy), t), "mpmath")
+    return sympy.lambdify(t, sympy.diff(act.f(t, engine("sympy").ops), t), "mpmath")

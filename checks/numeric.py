@@ -9,87 +9,25 @@ written here, independently of the symbolic path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from derive.activations import CONCRETE, Activation
-from derive.autodiff import Derivatives
-from derive.backprop import Claim, entries, entry_label
-from derive.dag import post_order
+from checks.draws import Draws, OneBased, columns, free_lambda
+from checks.results import NumericResult, Status, Worst
 from derive.errors import ClaimError
-from derive.network import Network
-from derive.views import Lazy
+from derive.model.autodiff import Derivatives
+from derive.model.backprop import Claim
+from derive.model.dag import post_order
+from derive.model.network import Network
+from derive.model.quantity import Quantity
+from derive.model.views import Lazy
+from derive.primitives import Activation, concrete, ops
+from derive.settings import Settings
 
-__all__ = ["DEFAULTS", "Draws", "NumericResult", "Evaluator", "check_numeric", "draw", "columns", "instantiate",
-           "free_lambda", "Tally", "Worst"]
+__all__ = ["Evaluator", "check_numeric", "evaluators_for", "tested", "instantiate", "Tally", "COMPILE_ABOVE"]
 
-# Named defaults: how many draws, which seed, what relative error passes (float64).
-DEFAULTS = {"draws": 64, "seed": 0, "rtol": 1e-9}
-LAMBDA_RANGE = (0.1, 1.0)
 COMPILE_ABOVE = 1000  # draws: above this, compiling the lambdified function (LLVM) pays for itself
-
-
-@dataclass(frozen=True)
-class Draws:
-    """Random values of every symbol, one column per draw: ``W[l]`` is (s_{l+1}, s_l, draws)."""
-
-    W: dict
-    b: dict
-    x: dict  # sample k (None: the sample (x, y)) -> (s_1, draws)
-    y: dict
-    lam: np.ndarray
-    count: int
-    seed: int
-
-
-def draw(net: Network, count: int, seed: int) -> Draws:
-    """``count`` random draws: W ~ N(0, 1/s_l), b, x ~ N(0, 1), y ~ U(0, 1), λ ~ U(0.1, 1) unless fixed."""
-    rng = np.random.default_rng(seed)
-    W = {l: rng.standard_normal((net.s(l + 1), net.s(l), count)) / np.sqrt(net.s(l)) for l in range(1, net.n_l)}
-    b = {l: rng.standard_normal((net.s(l + 1), count)) for l in range(1, net.n_l)}
-    keys = (None, *net.samples)
-    x = {k: rng.standard_normal((net.s(1), count)) for k in keys}
-    y = {k: rng.uniform(0.0, 1.0, (net.s(net.n_l), count)) for k in keys}
-    lam = rng.uniform(*LAMBDA_RANGE, count) if net.lam is None else np.full(count, float(net.lam))
-    return Draws(W, b, x, y, lam, count, seed)
-
-
-class OneBased:
-    """A NumPy array indexed like the seed (1-based units); the last axis is the draw."""
-
-    def __init__(self, name: str, array: np.ndarray):
-        self.name, self.array = name, array
-
-    def __getitem__(self, key):
-        key = key if isinstance(key, tuple) else (key,)
-        if len(key) != self.array.ndim - 1 or any(not 1 <= k <= n for k, n in zip(key, self.array.shape)):
-            raise ClaimError(f"{self.name}_{{{','.join(map(str, key))}}} does not exist in this network")
-        return self.array[tuple(k - 1 for k in key)]
-
-
-@dataclass(frozen=True)
-class Worst:
-    entry: str
-    draw: int
-    activation: str
-    automatic: float
-    hand: float
-
-
-@dataclass(frozen=True)
-class NumericResult:
-    status: str  # "passed" or "failed"
-    max_abs_error: float
-    max_rel_error: float
-    worst: Worst | None
-    draws: int
-    reason: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
 
 
 class Evaluator:
@@ -98,144 +36,116 @@ class Evaluator:
     def __init__(self, d: Derivatives, act: Activation, draws: Draws):
         self.d, self.act, self.draws, self.net = d, act, draws, d.net
 
-    def _columns(self, args: list, sample=None) -> np.ndarray:
-        return columns(self.net, self.draws, args, sample)
-
     def prepare(self) -> None:
         """Lambdify both automatic functions now (so that this cost can be timed on its own)."""
         _ = self._sample_fn, self._full_fn  # cached properties: built here, used later
 
     def _lambdified(self, tables: dict, args: list) -> tuple:
-        """(keys, args, function) for every entry of ``tables`` (kind -> layer -> unit(s) -> expression)."""
+        """(keys, args, function) for every entry of ``tables`` (wrt -> layer -> unit(s) -> expression)."""
         keys, exprs = [], []
-        for kind, table in tables.items():
+        for wrt, table in tables.items():
             for l, units in table.items():
                 for unit, e in units.items():
-                    keys.append((kind, l, *(unit if isinstance(unit, tuple) else (unit, None))))
+                    keys.append((wrt, l, *(unit if isinstance(unit, tuple) else (unit, None))))
                     exprs.append(e)
         compiled = self.draws.count > COMPILE_ABOVE
         return keys, args, self.net.eng.lambdify(args, instantiate(self.net, self.act, exprs), compiled=compiled)
 
     @cached_property
     def _sample_fn(self):
-        net, at = self.net, self.d.at[None]
+        net = self.net
         args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
-        return self._lambdified({"delta": at.delta, "dW": at.dW, "db": at.db}, args)
+        return self._lambdified(self.d.at[None], args)
 
     def sample_values(self, sample=None) -> dict:
-        """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (kind, l, i, j)."""
+        """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (wrt, l, i, j)."""
         keys, args, fn = self._sample_fn
-        return dict(zip(keys, fn(self._columns(args, sample))))
+        return dict(zip(keys, fn(columns(self.net, self.draws, args, sample))))
 
     @cached_property
     def _full_fn(self):
         net = self.net
         args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
                 *free_lambda(net)]
-        return self._lambdified({"dW": self.d.dW, "db": self.d.db}, args)
+        return self._lambdified(self.d.full, args)
 
     @cached_property
     def full_values(self) -> dict:
-        """Automatic gradients of J(W,b), keyed (kind, l, i, j)."""
+        """Automatic gradients of J(W,b), keyed (wrt, l, i, j)."""
         keys, args, fn = self._full_fn
-        return dict(zip(keys, fn(self._columns(args, None))))
-
-    @cached_property
-    def view(self) -> "NumericView":
-        return NumericView(self)
-
-    def automatic(self, lhs: str, l: int, i: int, j) -> np.ndarray:
-        kind = {"delta_output": "delta", "delta_hidden": "delta", "grad_W_sample": "dW", "grad_b_sample": "db"}
-        if lhs in kind:
-            return self.uncut[(kind[lhs], l, i, j)]
-        return self.full_values[("dW" if lhs == "grad_W" else "db", l, i, j)]
+        return dict(zip(keys, fn(columns(self.net, self.draws, args, None))))
 
     @cached_property
     def uncut(self) -> dict:
         """Automatic values at the sample (x, y)."""
         return self.sample_values(None)
 
+    @cached_property
+    def view(self) -> NumericView:
+        return NumericView(self)
 
-def columns(net: Network, dr: Draws, args: list, sample: int | None = None) -> np.ndarray:
-    """The drawn values of the symbols ``args``, one row each (x, y read at ``sample`` if given)."""
-    values = {}
-    for l in range(1, net.n_l):
-        values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
-        values.update({s: dr.b[l][i - 1] for i, s in net.b[l].items()})
-    for k in (None, *net.samples):
-        values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
-        values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
-    if sample is not None:
-        values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
-        values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
-    values.update({s: dr.lam for s in free_lambda(net)})
-    missing = [a for a in args if a not in values]
-    if missing:
-        raise ClaimError(f"no value is drawn for {missing[0]}")
-    return np.array([np.broadcast_to(values[a], (dr.count,)) for a in args], dtype=float)
+    def automatic(self, q: Quantity, l: int, i: int, j) -> np.ndarray:
+        return (self.uncut if q.per_sample else self.full_values)[(q.wrt, l, i, j)]
 
 
 class NumericView:
-    """The network as NumPy arrays over draws, for a claim's formula (see derive.backprop)."""
+    """The network as NumPy arrays over draws, for a claim's formula (see derive.model.backprop)."""
 
     def __init__(self, ev: Evaluator):
-        net, dr, act = ev.net, ev.draws, ev.act
+        net, dr, act, np_ops = ev.net, ev.draws, ev.act, ops("numpy")
         self.n_l, self.m, self.lam = net.n_l, net.m, dr.lam
         self.s, self.units, self.samples = net.s, net.units, net.samples
         self.W = {l: OneBased(f"W^{l}", w) for l, w in dr.W.items()}
         self.b = {l: OneBased(f"b^{l}", v) for l, v in dr.b.items()}
         self.x, self.y = OneBased("x", dr.x[None]), OneBased("y", dr.y[None])
-        self.f = act.np_f
-        self.fprime = lambda t: act.np_fprime_of_a(act.np_f(t), t)
+        self.f = lambda t: act.f(t, np_ops)
+        self.fprime = lambda t: np_ops.lift(act.fprime(self.f(t), t, np_ops), t)
         a, z = {1: dr.x[None]}, {}
         for l in range(1, net.n_l):  # z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}), all draws at once
             z[l + 1] = np.einsum("ijd,jd->id", dr.W[l], a[l]) + dr.b[l]
-            a[l + 1] = act.np_f(z[l + 1])
+            a[l + 1] = self.f(z[l + 1])
         self.z = {l: OneBased(f"z^{l}", v) for l, v in z.items()}
         self.a = {l: OneBased(f"a^{l}", v) for l, v in a.items()}
-        self.delta = Lazy(lambda l: _GradView(ev.uncut, "delta", l, f"δ^{l}"))
-        self.dJ_dW = Lazy(lambda k: _SampleGrad(ev, k, "dW"))
-        self.dJ_db = Lazy(lambda k: _SampleGrad(ev, k, "db"))
+        self.delta = Lazy(lambda l: _GradView(ev.uncut, "z", l, f"δ^{l}"))
+        self.dJ_dW = Lazy(lambda k: _SampleGrad(ev, k, "W"))
+        self.dJ_db = Lazy(lambda k: _SampleGrad(ev, k, "b"))
 
 
 class _GradView:
-    def __init__(self, values: dict, kind: str, l: int, name: str):
-        self.values, self.kind, self.l, self.name = values, kind, l, name
+    def __init__(self, values: dict, wrt: str, l: int, name: str):
+        self.values, self.wrt, self.l, self.name = values, wrt, l, name
 
     def __getitem__(self, key):
         i, j = key if isinstance(key, tuple) else (key, None)
         try:
-            return self.values[(self.kind, self.l, i, j)]
+            return self.values[(self.wrt, self.l, i, j)]
         except KeyError:
             raise ClaimError(f"{self.name}_{{{key}}} does not exist in this network") from None
 
 
 class _SampleGrad:
-    def __init__(self, ev: Evaluator, k: int, kind: str):
+    def __init__(self, ev: Evaluator, k: int, wrt: str):
         if k not in ev.net.samples:
             raise ClaimError(f"sample {k} does not exist (m = {ev.net.m})")
-        self.values, self.kind = ev.sample_values(k), kind
+        self.values, self.wrt = ev.sample_values(k), wrt
 
     def __getitem__(self, l):
-        return _GradView(self.values, self.kind, l, ("∂J/∂W^" if self.kind == "dW" else "∂J/∂b^") + str(l))
-
-
-def free_lambda(net: Network) -> list:
-    return [net.lam_symbol] if net.lam is None else []
+        return _GradView(self.values, self.wrt, l, f"∂J/∂{self.wrt}^{l}")
 
 
 def instantiate(net: Network, act: Activation, exprs: list) -> list:
     """``exprs`` with the activation put in for f and its true derivative for f'."""
     eng, xp = net.eng, net.eng.xp
     t = xp.Symbol("t")
-    ft = act.f_of(t, xp)
+    ft = xp.sympify(act.f(t, eng.ops))
     dft = ft.diff(t)
     done: dict = {}
     for c in post_order(exprs):  # inner calls first
-        head = eng.head(c)
-        if head in ("f", "f'"):
-            arg = c.args[0].xreplace(done) if done else c.args[0]
-            done[c] = (ft if head == "f" else dft).xreplace({t: arg})
+        applied = eng.applied(c)
+        if applied is not None and applied[0].unknown:
+            fn, arg = applied
+            arg = arg.xreplace(done) if done else arg
+            done[c] = (ft if fn.name == "f" else dft).xreplace({t: arg})
     return eng.replace_all(exprs, done)
 
 
@@ -269,18 +179,18 @@ class Tally:
 
     def result(self, rtol: float) -> NumericResult:
         ok = not self.reason and self.max_rel <= rtol
-        return NumericResult("passed" if ok else "failed", self.max_abs, self.max_rel, self.worst, self.draws,
-                             self.reason)
+        return NumericResult(Status.PASSED if ok else Status.FAILED, self.max_abs, self.max_rel, self.worst,
+                             self.draws, self.reason)
 
 
-def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAULTS["rtol"]) -> NumericResult:
+def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = Settings.rtol) -> NumericResult:
     """Compare ``claim`` with the automatic derivative over every draw, for each evaluator's activation."""
-    tally = Tally(evaluators[0].draws.count)
+    tally, q = Tally(evaluators[0].draws.count), claim.quantity
     for ev in evaluators:
-        cells = list(entries(claim.lhs, ev.net.sizes))
+        cells = list(q.entries(ev.net.sizes))
         if not cells:
             continue
-        auto = np.array([ev.automatic(claim.lhs, l, i, j) for l, i, j in cells])
+        auto = np.array([ev.automatic(q, l, i, j) for l, i, j in cells])
         hand = np.empty_like(auto)
         for row, (l, i, j) in enumerate(cells):
             try:
@@ -290,12 +200,16 @@ def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = DEFAU
             except Exception as exc:
                 raise ClaimError(f"claim {claim.id!r} cannot be evaluated numerically at layer {l}: "
                                  f"{type(exc).__name__}: {exc}") from None
-        if not tally.add([entry_label(claim.lhs, *c) for c in cells], ev.act.name, auto, hand):
+        if not tally.add([q.label_of(*c) for c in cells], ev.act.name, auto, hand):
             break
     return tally.result(rtol)
 
 
+def tested(act: Activation) -> tuple[Activation, ...]:
+    """The activations a numeric check runs with: every concrete one when f is generic."""
+    return concrete() if act.generic else (act,)
+
+
 def evaluators_for(d: Derivatives, draws: Draws) -> list[Evaluator]:
-    """One evaluator per activation to test: every concrete one when f is generic."""
-    acts = CONCRETE if d.net.activation.generic else (d.net.activation,)
-    return [Evaluator(d, act, draws) for act in acts]
+    """One evaluator per activation to test."""
+    return [Evaluator(d, act, draws) for act in tested(d.net.activation)]

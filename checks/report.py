@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Callable
 
-from checks.numeric import DEFAULTS, NumericResult, check_numeric, draw, evaluators_for
-from checks.symbolic import METHODS, Canonical, SymbolicResult, check_symbolic
-from derive.autodiff import differentiate
-from derive.backprop import SEED_CLAIMS, Claim, entries
-from derive.errors import SpecError
-from derive.network import Network
+from checks.draws import draw
+from checks.numeric import check_numeric, evaluators_for
+from checks.results import ClaimResult, Report
+from checks.symbolic import Canonical, check_symbolic
+from derive.model.autodiff import differentiate
+from derive.model.backprop import SEED_CLAIMS, Claim
+from derive.model.network import Network
+from derive.settings import Settings
 
-__all__ = ["ClaimResult", "Report", "run", "PHASES"]
+__all__ = ["run", "PHASES"]
 
 PHASES = ("build", "differentiate", "symbolic check", "lambdify", "numeric check")
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    symbolic: SymbolicResult
-    numeric: NumericResult
-
-    @property
-    def passed(self) -> bool:
-        return self.symbolic.passed and self.numeric.passed
-
-
-@dataclass(frozen=True)
-class Report:
-    """What was checked (network, seed, tolerance) and one result per claim."""
-
-    net: Network
-    seed: int
-    rtol: float
-    draws: int
-    results: tuple[ClaimResult, ...]
-    activations: tuple[str, ...]  # the concrete activations the numeric check ran with
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
 
 
 @contextmanager
@@ -55,28 +28,20 @@ def _timed(timings: dict, phase: str):
     timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
 
 
-def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = DEFAULTS["draws"],
-        seed: int = DEFAULTS["seed"], rtol: float = DEFAULTS["rtol"], method: str = "auto",
-        progress: Callable[[str, int, int], None] | None = None) -> Report:
-    """Check ``claims`` on ``net`` symbolically and numerically.
+def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, settings: Settings | None = None, *,
+        progress: Callable[[str, int, int], None] | None = None, **overrides) -> Report:
+    """Check ``claims`` on ``net`` symbolically and numerically, as ``settings`` say.
 
-    ``progress(what, done, total)``, if given, hears how many claim entries are
-    done after each step. Raises SpecError for a bad draw count or tolerance,
-    ClaimError for a formula that cannot be evaluated.
+    ``overrides`` (draws=, seed=, rtol=, method=) replace single settings, validated the same way.
+    ``progress(what, done, total)``, if given, hears how many claim entries are done after each
+    step. Raises SpecError for a bad setting, ClaimError for a formula that cannot be evaluated.
 
-    >>> run(Network((2, 2))).passed
+    >>> run(Network((2, 2)), draws=8).passed
     True
     """
-    if not isinstance(draws, int) or draws < 1:
-        raise SpecError(f"the number of draws must be a whole number ≥ 1, got {draws}")
-    if not (rtol > 0 and math.isfinite(rtol)):
-        raise SpecError(f"the relative tolerance must be a positive finite number, got {rtol}")
-    if method not in METHODS:
-        raise SpecError(f"unknown method {method!r} (known: {', '.join(METHODS)})")
-    if not isinstance(seed, int) or seed < 0:
-        raise SpecError(f"the seed must be a whole number ≥ 0, got {seed}")
+    settings = replace(settings or Settings(), **overrides)
     timings: dict = {}
-    sizes = [sum(1 for _ in entries(c.lhs, net.sizes)) for c in claims]
+    sizes = [sum(1 for _ in c.quantity.entries(net.sizes)) for c in claims]
     total = 2 * sum(sizes) + 1
     say = progress or (lambda what, done, total: None)
     say("differentiate", 0, total)
@@ -89,9 +54,9 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
     with _timed(timings, "symbolic check"):
         for c, n in zip(claims, sizes):
             say(f"symbolic check · {c.id}", done, total)
-            symbolic.append(check_symbolic(c, d, canon, seed, method))
+            symbolic.append(check_symbolic(c, d, canon, settings.seed, settings.method))
             done += n
-    evaluators = evaluators_for(d, draw(net, draws, seed))
+    evaluators = evaluators_for(d, draw(net, settings.draws, settings.seed))
     with _timed(timings, "lambdify"):
         for ev in evaluators:
             say(f"lambdify · {ev.act.name}", done, total)
@@ -100,8 +65,8 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, *, draws: int = D
     with _timed(timings, "numeric check"):
         for c, n in zip(claims, sizes):
             say(f"numeric check · {c.id}", done, total)
-            numeric.append(check_numeric(c, evaluators, rtol))
+            numeric.append(check_numeric(c, evaluators, settings.rtol))
             done += n
     say("done", total, total)
     results = tuple(ClaimResult(c, s, n) for c, s, n in zip(claims, symbolic, numeric))
-    return Report(net, seed, rtol, draws, results, tuple(ev.act.name for ev in evaluators), timings)
+    return Report(net, settings, results, tuple(ev.act.name for ev in evaluators), timings)

@@ -5,7 +5,7 @@ holds for every differentiable f):
 
 - ``exact``: a canonical form — every f(e), f'(e) rebuilt from the inside out
   with its argument expanded, a concrete activation's f' read as people write it
-  (sigmoid: f'(t) = f(t)(1 - f(t))) — then auto - hand is expanded; 0 is a proof.
+  (a(1 - a) with a = f(t), for the logistic f) — then auto - hand is expanded; 0 is a proof.
   Its cost grows with the number of expanded terms.
 - ``probabilistic``: both sides evaluated modulo a 127-bit prime at random points
   (checks.identity); its cost grows with the size of the expression DAG, and a
@@ -18,72 +18,24 @@ digits for a concrete activation. Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from checks.identity import error_bound, probably_equal, witness_values
-from derive.activations import Activation
-from derive.autodiff import Derivatives
-from derive.backprop import Claim, entries, entry_label
-from derive.dag import post_order
-from derive.engine import Engine
+from checks.results import Failure, Status, SymbolicResult, Verdict
 from derive.errors import ClaimError
-from derive.views import automatic, view_for
+from derive.model.autodiff import Derivatives
+from derive.model.backprop import Claim
+from derive.model.dag import post_order
+from derive.model.engines import Engine, engine
+from derive.model.views import view_for
+from derive.primitives import Activation
 
-__all__ = ["SymbolicResult", "EntryFailure", "Verdict", "Canonical", "check_symbolic", "decide", "witness",
-           "fprime_lemma", "METHODS", "EXACT_UP_TO"]
+__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO"]
 
-METHODS = ("auto", "exact", "probabilistic")
 EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
 WITNESS_TRIES = 3
 _SHOWN = 240  # characters of a difference shown in a report
 UNDECIDED_NOTE = "the difference is not identically 0, but no point was found where it is non-zero"
-
-
-@dataclass(frozen=True)
-class EntryFailure:
-    """The first entry that did not cancel: where, the difference, and a witness if found."""
-
-    entry: str
-    l: int
-    i: int
-    j: int | None
-    difference: str
-    automatic: str | None = None
-    hand: str | None = None
-    witness: str | None = None
-
-
-@dataclass(frozen=True)
-class SymbolicResult:
-    status: str  # "proved", "refuted", "undecided", or "vacuous" (the network has no such entry)
-    entries: int
-    failure: EntryFailure | None = None
-    note: str = ""
-    method: str = "exact"
-    error: float = 0.0  # for a probabilistic proof: the chance it is wrong
-
-    @property
-    def passed(self) -> bool:
-        return self.status in ("proved", "vacuous")
-
-    @property
-    def label(self) -> str:
-        """The status as a person reads it, e.g. 'proved (probabilistic, error ≤ 1e-70)'."""
-        if self.status == "proved" and self.method == "probabilistic":
-            return f"proved (probabilistic, error ≤ {max(self.error, 1e-300):.0e})"
-        return self.status
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The decision on one entry: 'proved', 'refuted' or 'undecided', with the evidence against."""
-
-    status: str
-    difference: str = ""
-    automatic: str | None = None
-    hand: str | None = None
-    witness: str | None = None
 
 
 class Canonical:
@@ -94,19 +46,20 @@ class Canonical:
 
     def __call__(self, expr):
         for c in post_order([expr]):  # inner calls first
-            if c not in self._calls and self.eng.head(c) in ("f", "f'"):
+            applied = self.eng.applied(c)
+            if c not in self._calls and applied is not None and applied[0].unknown:
                 self._calls[c] = self._rebuild(c)
         return self.eng.xp.expand(expr.xreplace(self._calls) if self._calls else expr)
 
     def _rebuild(self, call):
-        eng, act = self.eng, self.act
-        arg = eng.xp.expand(call.args[0].xreplace(self._calls) if self._calls else call.args[0])
-        is_f = eng.head(call) == "f"
+        """f(e) or f'(e) with e expanded, and the activation's f (if rational) and written f' put in."""
+        eng, act, ops = self.eng, self.act, self.eng.ops
+        fn, arg = eng.applied(call)
+        arg = eng.xp.expand(arg.xreplace(self._calls) if self._calls else arg)
         if act.generic:
-            return eng.f(arg) if is_f else eng.fprime(arg)
-        if act.name == "identity":
-            return arg if is_f else eng.xp.Integer(1)
-        return eng.f(arg) if is_f else act.fprime_of_a(eng.f(arg), arg, eng.xp)
+            return getattr(ops, fn.attr)(arg)
+        a = act.f(arg, ops) if act.rational else ops.f(arg)
+        return a if fn.name == "f" else ops.lift(act.fprime(a, arg, ops), arg)
 
 
 @cache
@@ -116,9 +69,10 @@ def fprime_lemma(act: Activation) -> bool:
         return True
     import sympy
 
+    ops = engine("sympy").ops
     t = sympy.Symbol("t")
-    ft = act.f_of(t, sympy)
-    gap = sympy.diff(ft, t) - act.fprime_of_a(ft, t, sympy)
+    ft = act.f(t, ops)
+    gap = sympy.diff(ft, t) - act.fprime(ft, t, ops)
     return sympy.simplify(gap.rewrite(sympy.exp)) == 0
 
 
@@ -144,20 +98,20 @@ def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, s
     return None
 
 
-def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int) -> Verdict:
+def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int, where: str, entry=None) -> Verdict:
     """Whether ``auto`` equals ``hand`` exactly; a non-zero difference needs a witness to refute."""
     diff = canon(auto - hand)
     if diff == 0:
-        return Verdict("proved")
-    return _against(eng, act, auto, hand, seed, _short(str(diff)))
+        return Verdict(Status.PROVED)
+    return _against(eng, act, auto, hand, seed, Failure(where, _short(str(diff)), entry=entry))
 
 
-def _against(eng: Engine, act: Activation, auto, hand, seed: int, shown: str) -> Verdict:
+def _against(eng: Engine, act: Activation, auto, hand, seed: int, failure: Failure) -> Verdict:
     found = witness(eng, act, auto, hand, seed)
     if found is None:
-        return Verdict("undecided", shown)
+        return Verdict(Status.UNDECIDED, failure)
     a, h, about = found
-    return Verdict("refuted", shown, a, h, about)
+    return Verdict(Status.REFUTED, Failure(failure.where, failure.difference, a, h, about, failure.entry))
 
 
 def method_for(method: str, parameters: int) -> str:
@@ -166,49 +120,49 @@ def method_for(method: str, parameters: int) -> str:
 
 
 def _hand_sides(claim: Claim, d: Derivatives) -> list:
-    views, out = {}, []
-    for l, i, j in entries(claim.lhs, d.net.sizes):
+    views, out, q = {}, [], claim.quantity
+    for l, i, j in q.entries(d.net.sizes):
         try:
-            hand = claim.formula(view_for(d, claim.lhs, l, views), l, i, j)
+            hand = claim.formula(view_for(d, q, l, views), l, i, j)
         except ClaimError:
             raise
         except Exception as exc:  # a user's formula: say which claim broke, never a traceback
             raise ClaimError(f"claim {claim.id!r} cannot be evaluated at layer {l}: "
                              f"{type(exc).__name__}: {exc}") from None
-        out.append(((l, i, j), automatic(d, claim.lhs, l, i, j), d.net.eng.xp.sympify(hand)))
+        out.append(((l, i, j), d.automatic(q, l, i, j), d.net.eng.xp.sympify(hand)))
     return out
 
 
 def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0,
                    method: str = "auto") -> SymbolicResult:
     """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring)."""
-    eng, act = d.net.eng, d.net.activation
+    eng, act, q = d.net.eng, d.net.activation, claim.quantity
     method = method_for(method, d.net.parameter_count)
     sides = _hand_sides(claim, d)
     if not sides:
-        return SymbolicResult("vacuous", 0, None, "this network has no entry of this claim (e.g. no hidden layer)",
-                              method)
+        return SymbolicResult(Status.VACUOUS, 0, None,
+                              "this network has no entry of this claim (e.g. no hidden layer)", method)
     if method == "exact":
         canon = canon or Canonical(eng, act)
-        verdicts = (decide(eng, act, canon, a, h, seed + k) for k, (_, a, h) in enumerate(sides, 1))
+        verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
         equal = probably_equal(eng, act, [(a, h) for _, a, h in sides], seed)
-        verdicts = (Verdict("proved") if ok else _against(eng, act, a, h, seed + k, "non-zero modulo p")
-                    for k, ((_, a, h), ok) in enumerate(zip(sides, equal), 1))
+        verdicts = (Verdict(Status.PROVED) if ok else
+                    _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))
+                    for k, ((e, a, h), ok) in enumerate(zip(sides, equal), 1))
     undecided = None
-    for ((l, i, j), _, _), v in zip(sides, verdicts):
-        if v.status == "proved":
-            continue
-        failure = EntryFailure(entry_label(claim.lhs, l, i, j), l, i, j, v.difference, v.automatic, v.hand, v.witness)
-        if v.status == "refuted":
-            return SymbolicResult("refuted", len(sides), failure, method=method)
-        undecided = undecided or failure
+    for v in verdicts:
+        if v.status is Status.REFUTED:
+            return SymbolicResult(Status.REFUTED, len(sides), v.failure, method=method)
+        if v.status is Status.UNDECIDED:
+            undecided = undecided or v.failure
     if undecided:
-        return SymbolicResult("undecided", len(sides), undecided, UNDECIDED_NOTE, method)
+        return SymbolicResult(Status.UNDECIDED, len(sides), undecided, UNDECIDED_NOTE, method)
     if not fprime_lemma(act):
-        return SymbolicResult("undecided", len(sides), None, f"could not prove the written f' of {act.name}", method)
+        return SymbolicResult(Status.UNDECIDED, len(sides), None, f"could not prove the written f' of {act.name}",
+                              method)
     error = error_bound(eng, [(a, h) for _, a, h in sides]) if method == "probabilistic" else 0.0
-    return SymbolicResult("proved", len(sides), method=method, error=error)
+    return SymbolicResult(Status.PROVED, len(sides), method=method, error=error)
 
 
 def _digits(a, h) -> int:

@@ -1,14 +1,17 @@
 """derive: the mathematics of a fully connected network in the seed's notation.
 
-The network and its loss, the automatic derivatives, and the hand-derived
-claims. Checking lives in ``checks``; formatting in ``derive.render``.
+spec → expressions in ``derive.model`` (network, loss, automatic derivatives,
+the hand-derived claims); text → AST → meaning in ``derive.reader`` and
+``derive.meaning``; every elementary function and activation in
+``derive.primitives``; how a check runs in ``derive.settings``. Checking lives
+in ``checks``, formatting in ``derive.render``.
 """
 
-from derive.activations import ACTIVATIONS, Activation, activation
-from derive.autodiff import Derivatives, differentiate
-from derive.backprop import SEED_CLAIMS, Claim, replace_claim
 from derive.errors import ClaimError, DeriveError, ParseError, ReadError, SpecError
-from derive.network import Network
+from derive.model import SEED_CLAIMS, Claim, Derivatives, Network, Quantity, differentiate, replace_claim
+from derive.primitives import ACTIVATIONS, Activation, Function, activation, register
+from derive.settings import Settings
 
-__all__ = ["ACTIVATIONS", "Activation", "activation", "Derivatives", "differentiate", "SEED_CLAIMS", "Claim",
-           "replace_claim", "Network", "DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError"]
+__all__ = ["ACTIVATIONS", "Activation", "Function", "activation", "register", "Derivatives", "differentiate",
+           "SEED_CLAIMS", "Claim", "Quantity", "replace_claim", "Network", "Settings", "DeriveError", "SpecError",
+           "ClaimError", "ReadError", "ParseError"]

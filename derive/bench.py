@@ -17,12 +17,13 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from derive.errors import DeriveError
 
-__all__ = ["LADDER", "PHASES", "measure", "baseline", "bench_ladder", "render",
+__all__ = ["LADDER", "PHASES", "Run", "BenchRow", "Baseline", "measure", "baseline", "bench_ladder", "render",
            "markdown_table", "plot"]
 
 #: The default ladder: (sizes, m), from the README's default network up to a 4-layer one.
@@ -50,7 +51,52 @@ def _parameters(sizes: Sequence[int]) -> int:
     return sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
 
 
-def _run(cmd: list[str], timeout: float | None) -> dict:
+@dataclass(frozen=True)
+class Run:
+    """One child process: wall time (s), its own peak RSS (MB), exit code, whether it was cut off, output."""
+
+    wall: float
+    peak_mb: float
+    returncode: int
+    timed_out: bool
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The hand-written SymPy check on one network: seconds (None when cut off at ``limit``)."""
+
+    seconds: float | None
+    timed_out: bool
+    passed: bool | None
+    peak_mb: float
+    limit: float | None
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One rung of the ladder: derive's wall time with start-up, peak memory and phases, and the baseline if run.
+
+    ``ratio`` is baseline seconds / derive's wall (None unless both finished)."""
+
+    sizes: tuple[int, ...]
+    m: int
+    parameters: int
+    wall: float
+    peak_mb: float
+    passed: bool
+    timed_out: bool
+    phases: dict = field(default_factory=dict)
+    baseline: Baseline | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        b = self.baseline
+        return None if b is None or b.seconds is None or self.timed_out else b.seconds / self.wall
+
+
+def _run(cmd: list[str], timeout: float | None) -> Run:
     """Run ``cmd``; wall time, the child's own peak RSS (``wait4``), exit code, output; killed at ``timeout``.
 
     Output goes to temporary files (no pipe can fill up while we block in ``wait4``).
@@ -81,89 +127,73 @@ def _run(cmd: list[str], timeout: float | None) -> dict:
         out.seek(0)
         err.seek(0)
         timed_out = killed.is_set() and os.WIFSIGNALED(status)
-        return {"wall": wall, "returncode": proc.returncode, "timed_out": timed_out,
-                "peak_mb": usage.ru_maxrss / 1024,  # Linux: ru_maxrss in KB
-                "stdout": out.read().decode("utf-8", "replace"),
-                "stderr": err.read().decode("utf-8", "replace")}
+        return Run(wall, usage.ru_maxrss / 1024, proc.returncode, timed_out,  # Linux: ru_maxrss in KB
+                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
-def measure(sizes: Sequence[int], m: int, extra_args: Iterable[str] = (), timeout: float | None = None) -> dict:
+def measure(sizes: Sequence[int], m: int, extra_args: Iterable[str] = (), timeout: float | None = None) -> BenchRow:
     """One ``python -m derive check --sizes SIZES --samples M --json --timings`` in a fresh interpreter.
 
-    Returns sizes, m, parameters, wall (s, interpreter start included), peak_mb (that child's peak RSS),
-    phases (s per phase, from its JSON), passed (exit code 0), timed_out. Exit code 2 (bad input)
+    Its wall time includes interpreter start; passed means exit code 0. Exit code 2 (bad input)
     raises ``DeriveError`` with the child's message.
     """
     cmd = [sys.executable, "-m", "derive", "check", "--sizes", _sizes_arg(sizes), "--samples", str(m),
            "--json", "--timings", *extra_args]
     r = _run(cmd, timeout)
-    row = {"sizes": list(sizes), "m": m, "parameters": _parameters(sizes), "wall": r["wall"],
-           "peak_mb": r["peak_mb"], "phases": {}, "passed": False, "timed_out": r["timed_out"]}
-    if r["timed_out"]:
+    row = BenchRow(tuple(sizes), m, _parameters(sizes), r.wall, r.peak_mb, False, r.timed_out)
+    if r.timed_out:
         return row
-    if r["returncode"] not in (0, 1):
-        raise DeriveError(r["stderr"].strip().splitlines()[-1] if r["stderr"].strip()
-                          else f"derive check exited {r['returncode']}")
-    doc, _ = json.JSONDecoder().raw_decode(r["stdout"].lstrip())  # the first (only) document
-    row.update(parameters=doc["network"]["parameters"], phases=doc.get("timings", {}),
-               passed=r["returncode"] == 0)
-    return row
+    if r.returncode not in (0, 1):
+        raise DeriveError(r.stderr.strip().splitlines()[-1] if r.stderr.strip()
+                          else f"derive check exited {r.returncode}")
+    doc, _ = json.JSONDecoder().raw_decode(r.stdout.lstrip())  # the first (only) document
+    return replace(row, parameters=doc["network"]["parameters"], phases=doc.get("timings", {}),
+                   passed=r.returncode == 0)
 
 
-def baseline(sizes: Sequence[int], m: int, timeout: float | None) -> dict:
-    """The hand-written SymPy check (``python -m derive.baseline``) in a fresh interpreter, cut at ``timeout``.
-
-    Returns seconds (wall, interpreter start included; None when timed out), timed_out, passed
-    (None when timed out), peak_mb and limit (the timeout).
-    """
+def baseline(sizes: Sequence[int], m: int, timeout: float | None) -> Baseline:
+    """The hand-written SymPy check (``python -m derive.baseline``) in a fresh interpreter, cut at ``timeout``."""
     r = _run([sys.executable, "-m", "derive.baseline", _sizes_arg(sizes), str(m)], timeout)
-    if r["timed_out"]:
-        return {"seconds": None, "timed_out": True, "passed": None, "peak_mb": r["peak_mb"], "limit": timeout}
-    if r["returncode"] not in (0, 1):
-        raise DeriveError(f"baseline exited {r['returncode']}: {r['stderr'].strip()[-300:]}")
-    return {"seconds": r["wall"], "timed_out": False, "passed": json.loads(r["stdout"])["passed"],
-            "peak_mb": r["peak_mb"], "limit": timeout}
+    if r.timed_out:
+        return Baseline(None, True, None, r.peak_mb, timeout)
+    if r.returncode not in (0, 1):
+        raise DeriveError(f"baseline exited {r.returncode}: {r.stderr.strip()[-300:]}")
+    return Baseline(r.wall, False, json.loads(r.stdout)["passed"], r.peak_mb, timeout)
 
 
 def bench_ladder(ladder: Iterable[tuple[Sequence[int], int]], with_baseline: bool, timeout: float,
-                 extra_args: Iterable[str] = (), on_row: Callable[[dict], object] | None = None,
-                 derive_timeout: float | None = None) -> list[dict]:
-    """One row per rung (sizes, m): derive's wall time, peak memory and phases; with ``with_baseline``,
-    the SymPy baseline cut at ``timeout`` seconds and the speed-up (baseline / derive wall).
+                 extra_args: Iterable[str] = (), on_row: Callable[[BenchRow], object] | None = None,
+                 derive_timeout: float | None = None) -> list[BenchRow]:
+    """One row per rung (sizes, m); with ``with_baseline``, the SymPy baseline cut at ``timeout`` seconds.
 
-    Row keys: sizes, m, parameters, wall, peak_mb, phases, passed, timed_out, baseline (s or None),
-    baseline_timed_out, baseline_limit, ratio (None unless both were measured). ``derive_timeout``
-    limits derive itself (default: none). ``on_row(row)`` is called as each row is finished.
+    ``derive_timeout`` limits derive itself (default: none). ``on_row(row)`` is called as each row is finished.
     """
     rows = []
     extra_args = list(extra_args)
     for sizes, m in ladder:
         row = measure(sizes, m, extra_args, timeout=derive_timeout)
-        row.update(baseline=None, baseline_timed_out=False, baseline_limit=None, ratio=None)
         if with_baseline:
-            b = baseline(sizes, m, timeout)
-            row.update(baseline=b["seconds"], baseline_timed_out=b["timed_out"], baseline_limit=timeout)
-            if b["seconds"] is not None and not row["timed_out"]:
-                row["ratio"] = b["seconds"] / row["wall"]
+            row = replace(row, baseline=baseline(sizes, m, timeout))
         rows.append(row)
         if on_row is not None:
             on_row(row)
     return rows
 
 
-def _cells(row: dict, with_baseline: bool) -> list[str]:
-    wall = f">{row['wall']:.0f}" if row["timed_out"] else f"{row['wall']:.2f}"
-    if not row["timed_out"] and not row["passed"]:
+def _cells(row: BenchRow, with_baseline: bool) -> list[str]:
+    wall = f">{row.wall:.0f}" if row.timed_out else f"{row.wall:.2f}"
+    if not row.timed_out and not row.passed:
         wall += " (failed)"
-    cells = [_sizes_arg(row["sizes"]), str(row["m"]), str(row["parameters"]), wall, f"{row['peak_mb']:.0f}"]
-    cells += [f"{row['phases'][key]:.2f}" if key in row["phases"] else "–" for key, _ in PHASES]
+    cells = [_sizes_arg(row.sizes), str(row.m), str(row.parameters), wall, f"{row.peak_mb:.0f}"]
+    cells += [f"{row.phases[key]:.2f}" if key in row.phases else "–" for key, _ in PHASES]
+    b = row.baseline
     if with_baseline:
-        if row["baseline_timed_out"]:
-            cells.append(f">{row['baseline_limit']:g}")
-            cells.append(f">{row['baseline_limit'] / row['wall']:.0f}" if not row["timed_out"] else "–")
-        elif row["baseline"] is not None:
-            cells.append(f"{row['baseline']:.2f}")
-            cells.append(f"{row['ratio']:.1f}" if row["ratio"] is not None else "–")
+        if b is not None and b.timed_out:
+            cells.append(f">{b.limit:g}")
+            cells.append(f">{b.limit / row.wall:.0f}" if b.limit and not row.timed_out else "–")
+        elif b is not None and b.seconds is not None:
+            cells.append(f"{b.seconds:.2f}")
+            cells.append(f"{row.ratio:.1f}" if row.ratio is not None else "–")
         else:
             cells += ["–", "–"]
     return cells
@@ -174,15 +204,14 @@ def _headers(with_baseline: bool) -> list[str]:
     return heads + (["SymPy baseline s", "speed-up ×"] if with_baseline else [])
 
 
-def _with_baseline(rows: list[dict]) -> bool:
-    return any(r.get("baseline") is not None or r.get("baseline_timed_out") for r in rows)
+def _with_baseline(rows: list[BenchRow]) -> bool:
+    return any(r.baseline is not None for r in rows)
 
 
-def render(rows: list[dict], console) -> None:
+def render(rows: list[BenchRow], console) -> None:
     """Print the ladder as a rich table on ``console`` (phases in seconds; ">T" = cut off at T s)."""
-    from rich.table import Table
-
     from rich import box
+    from rich.table import Table
 
     with_baseline = _with_baseline(rows)
     table = Table(title="derive check (fresh interpreter, start-up included)"
@@ -197,7 +226,7 @@ def render(rows: list[dict], console) -> None:
     console.print(table)
 
 
-def markdown_table(rows: list[dict]) -> str:
+def markdown_table(rows: list[BenchRow]) -> str:
     """The ladder as a Markdown table (for the README)."""
     with_baseline = _with_baseline(rows)
     heads = _headers(with_baseline)
@@ -206,7 +235,7 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(rows: list[dict], path) -> Path:
+def plot(rows: list[BenchRow], path) -> Path:
     """Log-log PNG at ``path``: wall time against number of parameters, derive and (where measured) the
     SymPy baseline; a baseline cut off by its time limit is drawn as a lower bound (△ at the limit)."""
     try:
@@ -219,27 +248,24 @@ def plot(rows: list[dict], path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7.5, 5))
-    done = [r for r in rows if not r["timed_out"]]
-    ax.plot([r["parameters"] for r in done], [r["wall"] for r in done], "o-", color="tab:blue",
-            label="derive check")
+    done = [r for r in rows if not r.timed_out]
+    ax.plot([r.parameters for r in done], [r.wall for r in done], "o-", color="tab:blue", label="derive check")
     for r in done:
-        ax.annotate(_sizes_arg(r["sizes"]) + f"\nm={r['m']}", (r["parameters"], r["wall"]), va="top",
+        ax.annotate(_sizes_arg(r.sizes) + f"\nm={r.m}", (r.parameters, r.wall), va="top",
                     textcoords="offset points", xytext=(3, -5), fontsize=7, color="tab:blue")
-    measured = [r for r in rows if r.get("baseline") is not None]
+    measured = [(r.parameters, r.baseline.seconds) for r in rows if r.baseline and r.baseline.seconds is not None]
     if measured:
-        ax.plot([r["parameters"] for r in measured], [r["baseline"] for r in measured], "s-", color="tab:red",
-                label="hand-written SymPy check")
-    cut = [r for r in rows if r.get("baseline_timed_out")]
+        ax.plot(*zip(*measured), "s-", color="tab:red", label="hand-written SymPy check")
+    cut = [(r.parameters, r.baseline.limit) for r in rows if r.baseline and r.baseline.timed_out]
     if cut:
-        ax.plot([r["parameters"] for r in cut], [r["baseline_limit"] for r in cut], "^", color="tab:red",
-                markersize=9, linestyle="none", markerfacecolor="none",
-                label=f"SymPy check cut off at {cut[0]['baseline_limit']:g} s (lower bound)")
+        ax.plot(*zip(*cut), "^", color="tab:red", markersize=9, linestyle="none", markerfacecolor="none",
+                label=f"SymPy check cut off at {cut[0][1]:g} s (lower bound)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ys = [r["wall"] for r in done] + [r["baseline"] for r in measured] + [r["baseline_limit"] for r in cut]
+    ys = [r.wall for r in done] + [y for _, y in measured + cut if y is not None]
     if ys:
         ax.set_ylim(min(ys) / 2, max(ys) * 2.5)
-    xs = [r["parameters"] for r in rows]
+    xs = [r.parameters for r in rows]
     if xs:
         ax.set_xlim(min(xs) / 1.3, max(xs) * 2)  # room for the last label
     ax.set_xlabel("parameters (weights and biases)")

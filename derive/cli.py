@@ -8,13 +8,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import os
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive.errors import DeriveError, ReadError, SpecError
+
+if TYPE_CHECKING:
+    from checks.results import FileSummary
+    from derive.settings import Settings
 
 __all__ = ["main"]
 
@@ -49,25 +53,30 @@ _ladder = _parsed(lambda text: [(_widths(rung.split(":")[0]), int(rung.split(":"
 
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
-    from derive.activations import ACTIVATIONS
-    from derive.engine import ENGINES
+    from derive.model.engines import ENGINES
+    from derive.primitives import ACTIVATIONS, GENERIC
+    from derive.settings import METHODS, Settings
+
+    default = Settings()
 
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="layer widths s_1,...,s_{n_l} (default 2,3,3,2; for a file, 2,3,2 and 2,3,3,2)")
-    p.add_argument("--activation", default="generic", metavar="|".join(ACTIVATIONS),
-                   help="f: generic (any differentiable f, the default) or a concrete one")
+    p.add_argument("--activation", default=GENERIC, metavar="|".join(ACTIVATIONS),
+                   help=f"f: {GENERIC} (any differentiable f, the default) or a concrete one")
     p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
     p.add_argument("--lambda", dest="lam", type=_exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
-    p.add_argument("--draws", type=_int, default=64, help="random draws for the numeric check (default 64)")
-    p.add_argument("--seed", type=_int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--rtol", type=_float, default=1e-9, help="relative tolerance of the numeric check (default 1e-9)")
+    p.add_argument("--draws", type=_int, default=default.draws,
+                   help=f"random draws for the numeric check (default {default.draws})")
+    p.add_argument("--seed", type=_int, default=default.seed, help=f"seed of every random draw (default {default.seed})")
+    p.add_argument("--rtol", type=_float, default=default.rtol,
+                   help=f"relative tolerance of the numeric check (default {default.rtol:g})")
     p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES),
                    help="symbolic engine (default symengine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="run even a network estimated too large to finish")
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--exact", dest="method", action="store_const", const="exact", default="auto",
+    how.add_argument("--exact", dest="method", action="store_const", const="exact", default=METHODS[0],
                      help="decide equality by exact expansion, however long it takes")
     how.add_argument("--probabilistic", dest="method", action="store_const", const="probabilistic",
                      help="decide equality by evaluation modulo a large prime (fast; error bound reported)")
@@ -100,29 +109,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _networks(args, default: tuple) -> tuple:
-    from derive.activations import activation
-    from derive.network import Network
+def _settings(args) -> Settings:
+    from derive.settings import Settings
 
+    return Settings(draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method,
+                    strict=getattr(args, "strict", False))
+
+
+def _spec(args) -> dict:
+    """The network options (names, not objects: an activation holds functions, which worker processes cannot
+    receive)."""
     if args.no_l2 and args.lam is not None:
         raise SpecError("--no-l2 and --lambda contradict each other")
-    if args.draws < 1:
-        raise SpecError(f"--draws must be at least 1, got {args.draws}")
-    if args.seed < 0:
-        raise SpecError(f"--seed must be a whole number ≥ 0, got {args.seed}")
-    if not (args.rtol > 0 and math.isfinite(args.rtol)):
-        raise SpecError(f"--rtol: the relative tolerance must be a positive finite number, got {args.rtol}")
-    lam = 0 if args.no_l2 else args.lam
-    act = activation(args.activation)
-    return tuple(Network(sizes, act, m=args.samples, lam=lam, engine=args.engine)
-                 for sizes in ((args.sizes,) if args.sizes else default))
+    return {"sizes": args.sizes, "activation": args.activation, "m": args.samples,
+            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine}
 
 
-def _refuse_if_too_large(net, args) -> None:
+def _networks(spec: dict, default: tuple) -> tuple:
+    from derive.model.network import Network
+
+    return tuple(Network(sizes, spec["activation"], m=spec["m"], lam=spec["lam"], engine=spec["engine"])
+                 for sizes in ((spec["sizes"],) if spec["sizes"] else default))
+
+
+def _refuse_if_too_large(net, settings: Settings, force: bool) -> None:
     from checks.budget import estimate
 
-    guess = estimate(net, args.draws, args.method)
-    if guess.too_large and not args.force:
+    guess = estimate(net, settings)
+    if guess.too_large and not force:
         raise SpecError(f"sizes {','.join(map(str, net.sizes))} ({net.parameter_count:,} parameters) would take {guess}"
                         " by derive's estimate; use --force to run anyway")
 
@@ -131,59 +145,54 @@ def _report(args):
     from checks.report import run
     from derive.render.progress import ProgressBar
 
-    (net,) = _networks(args, ((2, 3, 3, 2),))
-    _refuse_if_too_large(net, args)
+    settings = _settings(args)
+    (net,) = _networks(_spec(args), ((2, 3, 3, 2),))
+    _refuse_if_too_large(net, settings, args.force)
     with ProgressBar(enabled=not args.quiet) as bar:
-        return run(net, draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method, progress=bar)
+        return run(net, settings=settings, progress=bar)
 
 
-def _spec(args) -> dict:
-    """What a worker process needs to rebuild the networks (activations hold functions: not picklable)."""
-    return {k: getattr(args, k) for k in ("sizes", "activation", "samples", "lam", "no_l2", "draws", "seed", "rtol",
-                                          "engine", "strict", "json", "quiet", "method")}
-
-
-def _check_one(path: str, spec: dict, width: int, colour: bool) -> tuple:
-    """Check one file (in a worker process): (exit code, printed report, summary row, error line)."""
+def _check_one(path: str, spec: dict, settings: Settings, output: dict) -> tuple[int, str, FileSummary]:
+    """Check one file (in a worker process): (exit code, printed report, summary row)."""
     from rich.console import Console
 
     from checks.derivation import DEFAULT_SIZES, check_file
+    from checks.results import FileSummary
     from derive.render.document import file_as_dict
     from derive.render.progress import ProgressBar
     from derive.render.terminal import render_file
 
-    args = argparse.Namespace(**spec)
     try:
-        nets = _networks(args, DEFAULT_SIZES)
-        with ProgressBar(enabled=not args.quiet and spec.get("single", False)) as bar:
-            report = check_file(path, nets, draws=args.draws, seed=args.seed, rtol=args.rtol, strict=args.strict,
-                                progress=bar)
+        nets = _networks(spec, DEFAULT_SIZES)
+        with ProgressBar(enabled=output["progress"]) as bar:
+            report = check_file(path, nets, settings, progress=bar)
     except DeriveError as exc:
-        return EXIT_USAGE, "", (path, None), f"derive: error: {exc}"
-    if args.json:
+        return EXIT_USAGE, "", FileSummary(path, error=f"derive: error: {exc}")
+    if output["json"]:
         text = json.dumps(file_as_dict(report), ensure_ascii=False) + "\n"
     else:
         buffer = io.StringIO()
-        render_file(report, Console(file=buffer, width=width, force_terminal=colour, color_system="auto" if colour
-                                    else None), brief=not spec.get("single", False))
+        colour = output["colour"]
+        render_file(report, Console(file=buffer, width=output["width"], force_terminal=colour,
+                                    color_system="auto" if colour else None), brief=not output["single"])
         text = buffer.getvalue()
-    checked = report.checked
-    row = (path, (len(report.results), sum(r.passed for r in checked), sum(not r.passed for r in checked),
-                  len(report.results) - len(checked), report.passed))
-    return (EXIT_PASS if report.passed else EXIT_FAIL), text, row, ""
+    return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report)
 
 
 def _check_files(args) -> int:
     from rich.console import Console
 
     console = Console()
-    spec = {**_spec(args), "single": len(args.files) == 1}
+    settings, spec = _settings(args), _spec(args)
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
-    for net in _networks(args, ((2, 2),)):  # bad options fail once, before any file is read
-        _refuse_if_too_large(net, args)
-    work = [(str(p), spec, console.width, console.is_terminal) for p in args.files]
+    for net in _networks(spec, ((2, 2),)):  # bad options fail once, before any file is read
+        _refuse_if_too_large(net, settings, args.force)
+    single = len(args.files) == 1
+    output = {"json": args.json, "single": single, "progress": single and not args.quiet, "width": console.width,
+              "colour": console.is_terminal}
+    work = [(str(p), spec, settings, output) for p in args.files]
     if jobs == 1 or len(work) == 1:
         results = [_check_one(*w) for w in work]
     else:
@@ -192,14 +201,14 @@ def _check_files(args) -> int:
         with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
             results = list(pool.map(_check_one, *zip(*work)))
     worst = EXIT_PASS
-    for code, text, _, error in results:
-        if error:
-            print(error, file=sys.stderr)
+    for code, text, summary in results:
+        if summary.error:
+            print(summary.error, file=sys.stderr)
         sys.stdout.write(text)
         worst = max(worst, code)
     if len(results) > 1 and not args.json:
         from derive.render.terminal import render_summary
-        render_summary([row for _, _, row, _ in results], console)
+        render_summary([summary for _, _, summary in results], console)
     return worst
 
 
@@ -259,15 +268,15 @@ def _bench(args) -> int:
         _writable(args.plot)
     console = Console()
     rows = bench_ladder(args.ladder or LADDER, args.baseline, args.timeout,
-                        on_row=lambda r: console.print(f"measured {','.join(map(str, r['sizes']))}: "
-                                                       f"{r['wall']:.2f} s", style="dim"))
+                        on_row=lambda r: console.print(f"measured {','.join(map(str, r.sizes))}: {r.wall:.2f} s",
+                                                       style="dim"))
     render(rows, console)
     if args.markdown:
         print(markdown_table(rows))
     if args.plot is not None:
         plot(rows, args.plot)
         print(f"wrote {args.plot}")
-    return EXIT_PASS if all(r["passed"] for r in rows) else EXIT_FAIL
+    return EXIT_PASS if all(r.passed for r in rows) else EXIT_FAIL
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from checks.report import run
-from derive.activations import Activation, activation
-from derive.backprop import SEED_CLAIMS
-from derive.network import Network
+from derive.primitives import Activation, activation
+from derive.model.backprop import SEED_CLAIMS
+from derive.model.network import Network
 
 RTOL = 1e-9
 

@@ -10,26 +10,28 @@ import symengine
 import sympy
 
 from checks.symbolic import fprime_lemma
-from derive.activations import ACTIVATIONS, CONCRETE, activation
-from derive.backprop import SEED_CLAIMS, replace_claim
+from derive.model.engines import engine
+from derive.primitives import ACTIVATIONS, activation, concrete, ops
+from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.errors import SpecError
 
 NAMES = ("sigmoid", "tanh", "softplus", "identity")
 POINTS = (-3.5, -1.0, -0.25, 0.0, 0.3, 1.0, 2.75)
 t = sympy.Symbol("t")
+SYMPY, SYMENGINE, NUMPY = engine("sympy").ops, engine("symengine").ops, ops("numpy")
 
 
 def test_concrete_activations_are_the_four_named_ones():
-    assert tuple(a.name for a in CONCRETE) == NAMES
+    assert tuple(a.name for a in concrete()) == NAMES
     assert set(ACTIVATIONS) == {"generic", *NAMES}
-    assert activation("generic").generic and not any(a.generic for a in CONCRETE)
+    assert activation("generic").generic and not any(a.generic for a in concrete())
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_written_fprime_equals_sympy_derivative_of_f(name):
     act = activation(name)
-    ft = act.f_of(t, sympy)
-    written = act.fprime_of_a(ft, t, sympy)
+    ft = act.f(t, SYMPY)
+    written = act.fprime(ft, t, SYMPY)
     true = sympy.diff(ft, t)
     # exactly, and at points to 40 digits (an independent route from fprime_lemma's rewrite)
     assert sympy.simplify(true - written) == 0
@@ -42,8 +44,8 @@ def test_written_fprime_equals_sympy_derivative_of_f(name):
 def test_written_fprime_in_symengine_equals_the_derivative_of_f(name):
     act = activation(name)
     x = symengine.Symbol("t")
-    ft = act.f_of(x, symengine)
-    written = act.fprime_of_a(ft, x, symengine)
+    ft = symengine.sympify(act.f(x, SYMENGINE))
+    written = act.fprime(ft, x, SYMENGINE)
     for p in POINTS:
         at = {x: symengine.Float(p)}
         assert float(ft.diff(x).subs(at)) == pytest.approx(float(symengine.sympify(written).subs(at)), rel=1e-13, abs=1e-15)
@@ -53,15 +55,15 @@ def test_written_fprime_in_symengine_equals_the_derivative_of_f(name):
 def test_numpy_f_and_written_fprime_match_the_symbolic_ones(name):
     act = activation(name)
     ts = np.array(POINTS)
-    f = sympy.lambdify(t, act.f_of(t, sympy), "numpy")
-    df = sympy.lambdify(t, sympy.diff(act.f_of(t, sympy), t), "numpy")
-    np.testing.assert_allclose(act.np_f(ts), np.broadcast_to(f(ts), ts.shape), rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(act.np_fprime_of_a(act.np_f(ts), ts), np.broadcast_to(df(ts), ts.shape),
-                               rtol=1e-13, atol=1e-15)
+    f = sympy.lambdify(t, act.f(t, SYMPY), "numpy")
+    df = sympy.lambdify(t, sympy.diff(act.f(t, SYMPY), t), "numpy")
+    np_f = lambda u: act.f(u, NUMPY)  # noqa: E731
+    np_fprime = lambda u: NUMPY.lift(act.fprime(np_f(u), u, NUMPY), u)  # noqa: E731
+    np.testing.assert_allclose(np_f(ts), np.broadcast_to(f(ts), ts.shape), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(np_fprime(ts), np.broadcast_to(df(ts), ts.shape), rtol=1e-13, atol=1e-15)
     # and against a central difference of the NumPy f itself
     h = 1e-6
-    np.testing.assert_allclose(act.np_fprime_of_a(act.np_f(ts), ts), (act.np_f(ts + h) - act.np_f(ts - h)) / (2 * h),
-                               rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(np_fprime(ts), (np_f(ts + h) - np_f(ts - h)) / (2 * h), rtol=1e-7, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ("generic", *NAMES))
@@ -71,8 +73,7 @@ def test_fprime_lemma_holds(name):
 
 def _wrong_sigmoid():
     """Sigmoid with the slip f'(z) = a(1+a) written both symbolically and in NumPy."""
-    return dataclasses.replace(activation("sigmoid"), fprime_of_a=lambda a, t, xp: a * (1 + a),
-                               np_fprime_of_a=lambda a, t: a * (1 + a))
+    return dataclasses.replace(activation("sigmoid"), fprime=lambda a, t, o: a * (1 + a))
 
 
 @pytest.mark.parametrize("wrong", [
@@ -81,7 +82,7 @@ def _wrong_sigmoid():
     lambda a, t, xp: a,             # dropped factor
 ], ids=["a(1+a)", "1-a^2", "a"])
 def test_fprime_lemma_rejects_a_wrong_written_sigmoid_derivative(wrong):
-    assert fprime_lemma(dataclasses.replace(activation("sigmoid"), fprime_of_a=wrong)) is False
+    assert fprime_lemma(dataclasses.replace(activation("sigmoid"), fprime=wrong)) is False
 
 
 def test_wrong_written_sigmoid_derivative_fails_the_residual_claims_numerically(check):

@@ -10,7 +10,7 @@ import sys
 import pytest
 from rich.console import Console
 
-from derive.bench import LADDER, PHASES, baseline, bench_ladder, markdown_table, measure, plot, render
+from derive.bench import LADDER, PHASES, BenchRow, baseline, bench_ladder, markdown_table, measure, plot, render
 
 
 def test_baseline_script_passes_on_a_correct_derivation():
@@ -31,15 +31,15 @@ def test_baseline_script_rejects_bad_usage():
 
 def test_measure_a_tiny_network():
     row = measure((2, 3, 2), 2)
-    assert row["parameters"] == 17                            # 3*2 + 3 + 2*3 + 2
-    assert row["wall"] > 0 and row["peak_mb"] > 0
-    assert row["passed"] is True and row["timed_out"] is False
-    assert set(row["phases"]) == {key for key, _ in PHASES}
+    assert row.parameters == 17                            # 3*2 + 3 + 2*3 + 2
+    assert row.wall > 0 and row.peak_mb > 0
+    assert row.passed is True and row.timed_out is False
+    assert set(row.phases) == {key for key, _ in PHASES}
 
 
 def test_a_slow_baseline_is_cut_off():
     b = baseline((4, 5, 5, 3), 1, timeout=0.5)
-    assert b["timed_out"] is True and b["seconds"] is None
+    assert b.timed_out is True and b.seconds is None
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +48,13 @@ def rows():
 
 
 def test_ladder_rows(rows):
-    assert [r["sizes"] for r in rows] == [[2, 2], [2, 3, 2]]
+    assert [r.sizes for r in rows] == [(2, 2), (2, 3, 2)]
     for r in rows:
-        assert {"sizes", "m", "parameters", "wall", "peak_mb", "phases", "passed", "timed_out", "baseline",
-                "baseline_timed_out", "ratio"} <= set(r)
-        if r["baseline_timed_out"]:
-            assert r["baseline"] is None and r["ratio"] is None
+        assert r.baseline is not None and r.baseline.limit == 0.3
+        if r.baseline.timed_out:
+            assert r.baseline.seconds is None and r.ratio is None
         else:
-            assert r["ratio"] == pytest.approx(r["baseline"] / r["wall"])
+            assert r.ratio == pytest.approx(r.baseline.seconds / r.wall)
 
 
 def test_render_and_markdown_include_every_row(rows):
@@ -65,13 +64,11 @@ def test_render_and_markdown_include_every_row(rows):
     for text, column in ((buf.getvalue(), "SymPy"), (md, "SymPy baseline s")):
         assert "2,2" in text and "2,3,2" in text and column in text
     assert len(md.strip().splitlines()) == 2 + len(rows)
-    assert ">0.3" in md or all(not r["baseline_timed_out"] for r in rows)
+    assert ">0.3" in md or all(not r.baseline.timed_out for r in rows)
 
 
 def test_markdown_without_baseline_has_no_baseline_columns():
-    row = {"sizes": [2, 2], "m": 1, "parameters": 6, "wall": 1.0, "peak_mb": 80.0, "passed": True,
-           "timed_out": False, "phases": {"build": 0.0}, "baseline": None, "baseline_timed_out": False,
-           "baseline_limit": None, "ratio": None}
+    row = BenchRow((2, 2), 1, 6, wall=1.0, peak_mb=80.0, passed=True, timed_out=False, phases={"build": 0.0})
     md = markdown_table([row])
     assert "baseline" not in md and "| 2,2 | 1 | 6 | 1.00 | 80 |" in md
 

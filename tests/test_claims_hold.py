@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 import sympy
 
-from checks.numeric import Evaluator, draw
+from checks.draws import draw
+from checks.numeric import Evaluator
 from checks.symbolic import check_symbolic
-from derive.activations import CONCRETE, activation
-from derive.autodiff import differentiate
-from derive.backprop import SEED_CLAIMS, entries, replace_claim
-from derive.network import Network
+from derive.primitives import activation, concrete
+from derive.model.autodiff import differentiate
+from derive.model.backprop import SEED_CLAIMS, replace_claim
+from derive.model.network import Network
 
 RTOL = 1e-9
 
@@ -49,7 +50,7 @@ IDS = [c.id for c in CASES]
 
 def _result(cached_check, case: Case, claim_id: str):
     report, results = cached_check(case.id, case.sizes, act=case.act, m=case.m, lam=case.lam)
-    expected = CONCRETE if case.act == "generic" else (activation(case.act),)
+    expected = concrete() if case.act == "generic" else (activation(case.act),)
     assert report.activations == tuple(a.name for a in expected)
     assert [r.claim.id for r in report.results] == [c.id for c in SEED_CLAIMS]
     return results[claim_id]
@@ -60,7 +61,7 @@ def _assert_holds(result, sizes):
     sym, num = result.symbolic, result.numeric
     assert sym.status == "proved", (claim.id, sym.status, sym.failure, sym.note)
     assert sym.failure is None
-    assert sym.entries == len(list(entries(claim.lhs, sizes))) > 0
+    assert sym.entries == len(list(claim.quantity.entries(sizes))) > 0
     assert num.status == "passed", (claim.id, num.max_rel_error, num.worst, num.reason)
     assert np.isfinite(num.max_rel_error) and num.max_rel_error <= RTOL
     assert result.passed
@@ -133,13 +134,14 @@ def test_sympy_and_symengine_differentiate_to_the_same_expressions_and_values():
     fast = differentiate(Network(sizes, engine="symengine"))
     slow = differentiate(Network(sizes, engine="sympy"))
     to_sympy = fast.net.eng.to_sympy
-    pairs = [(fast.delta[l][i], slow.delta[l][i]) for l in slow.delta for i in slow.delta[l]]
-    pairs += [(fast.dW_sample[l][k], slow.dW_sample[l][k]) for l in slow.dW_sample for k in slow.dW_sample[l]]
-    pairs += [(fast.db[l][i], slow.db[l][i]) for l in slow.db for i in slow.db[l]]
+    pairs = [(fast.within[l][l][i], slow.within[l][l][i]) for l in slow.within for i in slow.within[l][l]]
+    pairs += [(fast.at[None]["W"][l][k], slow.at[None]["W"][l][k]) for l in slow.at[None]["W"]
+              for k in slow.at[None]["W"][l]]
+    pairs += [(fast.full["b"][l][i], slow.full["b"][l][i]) for l in slow.full["b"] for i in slow.full["b"][l]]
     for f_expr, s_expr in pairs:
         assert sympy.expand(to_sympy(f_expr) - s_expr) == 0
     draws = draw(fast.net, 16, seed=3)
-    for act in CONCRETE:
+    for act in concrete():
         a = Evaluator(fast, act, draws)
         b = Evaluator(slow, act, draws)
         assert a.uncut.keys() == b.uncut.keys()

@@ -19,7 +19,7 @@ import pytest
 
 import checks.report
 from checks.report import PHASES
-from derive.backprop import SEED_CLAIMS, replace_claim
+from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.cli import main
 
 IDS = ["delta_output", "delta_hidden", "grad_W_sample", "grad_b_sample", "grad_W", "grad_b"]

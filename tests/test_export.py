@@ -12,9 +12,9 @@ import sys
 import pytest
 
 from checks.report import run
-from derive.activations import activation
-from derive.backprop import SEED_CLAIMS, replace_claim
-from derive.network import Network
+from derive.primitives import activation
+from derive.model.backprop import SEED_CLAIMS, replace_claim
+from derive.model.network import Network
 from derive.render.export import latex, markdown
 
 VERIFIED = "Verified claims"

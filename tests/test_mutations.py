@@ -14,11 +14,12 @@ from typing import Callable
 
 import pytest
 
-from checks.numeric import check_numeric, draw, evaluators_for
-from derive.autodiff import differentiate
-from derive.backprop import SEED_CLAIMS, entry_label, replace_claim
+from checks.draws import draw
+from checks.numeric import check_numeric, evaluators_for
+from derive.model.autodiff import differentiate
+from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.errors import ClaimError
-from derive.network import Network
+from derive.model.network import Network
 
 # a small network on which every mutation type-checks: layers 2..n_l have one width
 # (W^l_ij for W^l_ji, z^{l+1}_i for z^l_i) and s_{l+1} <= s_l (a^l_i for a^l_j); W^1 is 2×3
@@ -135,9 +136,9 @@ def _assert_caught_at(cached_check, engine_name, mutation: Mutation):
     sym = wrong.symbolic
     assert sym.status == "refuted", (mutation.name, sym.status, sym.failure, sym.note)
     failure = sym.failure
-    assert failure.entry == mutation.first(len(sizes)), (mutation.name, failure)
-    assert failure.entry.startswith(mutation.kind)
-    assert entry_label(wrong.claim.lhs, failure.l, failure.i, failure.j) == failure.entry
+    assert failure.where == mutation.first(len(sizes)), (mutation.name, failure)
+    assert failure.where.startswith(mutation.kind)
+    assert wrong.claim.quantity.label_of(*failure.entry) == failure.where
     assert failure.difference not in ("", "0")
     assert failure.automatic is not None and failure.hand is not None and failure.witness
 
@@ -257,8 +258,8 @@ def test_a_i_for_a_j_is_rejected_naming_the_missing_activation_when_widths_diffe
 
 
 _WITNESS_SCRIPT = """
-from derive.network import Network
-from derive.backprop import SEED_CLAIMS, replace_claim
+from derive.model.network import Network
+from derive.model.backprop import SEED_CLAIMS, replace_claim
 from checks.report import run
 for cid, formula in [
     ("delta_hidden", lambda v, l, i, j: sum(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1))),
@@ -266,7 +267,7 @@ for cid, formula in [
 ]:
     report = run(Network((2, 2, 2)), replace_claim(SEED_CLAIMS, cid, formula), draws=4, seed=0)
     s = {r.claim.id: r for r in report.results}[cid].symbolic
-    print(cid, s.status, s.failure.entry, s.failure.automatic, s.failure.hand, s.failure.witness)
+    print(cid, s.status, s.failure.where, s.failure.automatic, s.failure.hand, s.failure.witness)
 """
 
 
@@ -287,6 +288,6 @@ def test_engines_and_identity_tests_agree_on_every_mutation(cached_check, mutati
     for engine in ENGINES:
         for method in METHODS:
             results = _run(cached_check, f"{engine}-{method}", mutation)[1]
-            verdicts.add(tuple((r.symbolic.status, r.symbolic.failure and r.symbolic.failure.entry, r.numeric.status)
+            verdicts.add(tuple((r.symbolic.status, r.symbolic.failure and r.symbolic.failure.where, r.numeric.status)
                                for r in results.values()))
     assert len(verdicts) == 1, verdicts

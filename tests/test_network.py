@@ -8,8 +8,8 @@ import pytest
 import sympy
 
 from derive.errors import ClaimError, SpecError
-from derive.loss import full_loss, sample_loss
-from derive.network import Network, forward
+from derive.model.loss import full_loss, sample_loss
+from derive.model.network import Network, forward
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -13,8 +13,9 @@ from rich.console import Console
 
 from checks.budget import estimate
 from checks.report import run
-from derive.backprop import SEED_CLAIMS, replace_claim
-from derive.network import Network
+from derive.model.backprop import SEED_CLAIMS, replace_claim
+from derive.model.network import Network
+from derive.settings import Settings
 from derive.render import progress
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
@@ -64,7 +65,7 @@ def test_a_network_too_large_is_refused_with_an_estimate():
 
 def test_estimates_grow_with_the_network():
     sizes = [(2, 3, 3, 2), (8, 16, 16, 4), (10, 20, 20, 20, 5), (40, 80, 80, 10)]
-    guesses = [estimate(Network(s), 64, "auto") for s in sizes]
+    guesses = [estimate(Network(s), Settings()) for s in sizes]
     assert [g.seconds for g in guesses] == sorted(g.seconds for g in guesses)
     assert not guesses[2].too_large and guesses[3].too_large
 

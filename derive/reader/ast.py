@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from derive.reader.tokens import GREEK, OPERATORS
+
 __all__ = [
     "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
     "Sum", "Derivative", "Norm", "Relation",
@@ -22,9 +24,14 @@ class Node:
 
 
 def _tex(name: str) -> str:
-    """Spell a stored name as LaTeX: "delta" -> "\\delta", "f'" -> "f'", "n_l" unchanged."""
+    """Spell a stored name as LaTeX: "delta" -> "\\delta", "f'" -> "f'", "n_l" unchanged,
+    "SiLU" -> "\\operatorname{SiLU}" (a name TeX has no macro for)."""
     base = name.rstrip("'")
-    return ("\\" if len(base) > 1 and base.isalpha() else "") + name
+    if len(base) <= 1 or not base.isalpha():
+        return name
+    if base in GREEK or base in OPERATORS:
+        return "\\" + name
+    return f"\\operatorname{{{base}}}" + name[len(base):]
 
 
 def _wrap(node: Node, weakest: int) -> str:

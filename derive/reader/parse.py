@@ -13,14 +13,14 @@ from derive.errors import ParseError
 from derive.reader.ast import (
     Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var,
 )
-from derive.reader.tokens import CLOSERS, FUNCTION_MACROS, Tok, fail, tokenize
+from derive.primitives import reading
+from derive.reader.tokens import CLOSERS, Tok, fail, tokenize
 
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
-FUNCTIONS = frozenset({"f", "g", "h", "J", "L", "E", "C", "sigma", "phi", "varphi"})  # f(...) is a call
-_MACRO_FUNCTIONS = frozenset(FUNCTION_MACROS.values())  # \exp(...), \log(...): always calls
+CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi"})  # with the registry's names: g(...) is a call
 LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
 SAMPLED = frozenset({"x", "y"})  # superscript = sample index
 _ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
@@ -138,7 +138,7 @@ class _Parser:
         tok = self.next()
         if tok.kind == "num":
             return self.power(Num(Fraction(tok.text)))
-        if tok.kind == "name":
+        if tok.kind in ("name", "func"):
             return self.named(tok)
         if tok.kind == "sum":
             return self.summation()
@@ -212,13 +212,13 @@ class _Parser:
                 sub = self.arg(script, ",")
             else:
                 sup = self.arg(script)
-        if primes or name in FUNCTIONS or name in _MACRO_FUNCTIONS:
+        if primes or tok.kind == "func" or name in CALLS or reading(name) is not None:
             if self.peek().kind == "(":
                 args, semicolon = self.group(self.next(), ",;")
                 call = Call(name + "'" * primes, tuple(args), tuple(sub or ()),
                             None if sup is None else _index(sup), semicolon)
                 return self.power(call)
-            if primes or name in _MACRO_FUNCTIONS:
+            if primes or tok.kind == "func":
                 raise fail(f"expected '(' after {name}" + "'" * primes, self.peek().col)
         if name == "e" and sub is None and sup is not None:
             return Call("exp", (sup,))

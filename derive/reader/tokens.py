@@ -1,7 +1,9 @@
 """Split one row of LaTeX math into tokens, the way TeX sees them in math mode.
 
 Spacing, sizing (\\left, \\big...), \\label and alignment marks vanish here, so the parser
-only ever sees what carries meaning; unknown macros and stray characters fail early.
+only ever sees what carries meaning; unknown macros and stray characters fail early. A
+function of the registry (derive.primitives) is read wherever it is spelled: \\exp, \\ln,
+\\operatorname{SiLU}, \\mathrm{SiLU}.
 """
 
 from __future__ import annotations
@@ -10,14 +12,18 @@ import re
 from dataclasses import dataclass
 
 from derive.errors import ParseError
+from derive.primitives import Function, reading
 
-__all__ = ["FUNCTION_MACROS", "CLOSERS", "Tok", "fail", "tokenize"]
+__all__ = ["GREEK", "OPERATORS", "CLOSERS", "Tok", "fail", "tokenize"]
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
     "xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
     "Phi Psi Omega".split())
-FUNCTION_MACROS = {"tanh": "tanh", "exp": "exp", "log": "log", "ln": "log"}  # need "(...)"
+OPERATORS = frozenset(  # TeX's own \log-like macros; any other function name is spelled \operatorname{...}
+    "arccos arcsin arctan arg cos cosh cot coth csc deg det dim exp gcd hom inf ker lg lim liminf limsup ln log "
+    "max min Pr sec sin sinh sup tan tanh".split())
+_NAMED = frozenset({"operatorname", "mathrm"})  # \operatorname{SiLU}: a function called by its name
 
 _SIZERS = frozenset("left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr".split())
 _IGNORED = _SIZERS | {"displaystyle", "textstyle", "limits", "nolimits", "nonumber", "notag",
@@ -31,13 +37,14 @@ CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "norm": "norm", "lnorm": 
 _TOKEN = re.compile(r"(?P<ws>[ \t\r\n\f\v~&]+)|(?P<cs>\\(?:[A-Za-z]+|[\s\S]))"
                     r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>[\s\S])")
 _LABEL = re.compile(r"\*?[ \t\r\n]*\{[^{}]*\}")
+_NAME = re.compile(r"\*?[ \t]*\{[ \t]*([A-Za-z]+)[ \t]*\}")
 
 
 @dataclass(frozen=True)
 class Tok:
     """One token and the 1-based column where it starts."""
 
-    kind: str  # "name", "num", "frac", "sum", "partial", "prime", "mul", "norm", a char, "end"
+    kind: str  # "name", "func" (always a call), "num", "frac", "sum", "partial", "prime", "mul", "norm", a char, "end"
     text: str
     col: int
 
@@ -48,6 +55,12 @@ class Tok:
 def fail(message: str, col: int) -> ParseError:
     """A ParseError that says where."""
     return ParseError(f"{message} at column {col}")
+
+
+def _called(name: str) -> str:
+    """The name a call is stored under: a function's own (\\ln is log), an activation's as written."""
+    entry = reading(name)
+    return entry.name if isinstance(entry, Function) else name
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -74,8 +87,16 @@ def tokenize(text: str) -> list[Tok]:
                 pos = label.end()
             elif name in _ALIASES:
                 toks.append(Tok(_ALIASES[name], s, col))
-            elif name in GREEK or name in FUNCTION_MACROS:
-                toks.append(Tok("name", FUNCTION_MACROS.get(name, name), col))
+            elif name in GREEK:
+                toks.append(Tok("name", name, col))
+            elif name in _NAMED:
+                word = _NAME.match(text, pos)
+                if word is None or reading(word.group(1)) is None:
+                    raise fail(f"unknown function \\{name}{{...}}", col)
+                toks.append(Tok("func", _called(word.group(1)), col))
+                pos = word.end()
+            elif reading(name) is not None:
+                toks.append(Tok("func", _called(name), col))
             elif name == "\\":
                 raise fail("unexpected row break \\\\", col)
             else:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from checks.report import Report
-from derive.network import Network
+from checks.results import FileReport, NumericResult, Report, Status
+from derive.model.network import Network
 
 __all__ = ["as_dict", "file_as_dict", "lam_text"]
 
@@ -19,18 +19,27 @@ def _number(x: float) -> float | str:
     return x if math.isfinite(x) else str(x)
 
 
+def _how(report: Report | FileReport, sides: tuple[str, str]) -> dict:
+    """How the numeric check ran; ``sides`` names the two values compared (auto/hand, or left/right)."""
+    s = report.settings
+    return {"seed": s.seed, "draws": s.draws, "tolerance": s.rtol,
+            "relative_error": f"|{sides[0]} - {sides[1]}| / max(|{sides[0]}|, |{sides[1]}|, 1)",
+            "numeric_activations": list(report.activations)}
+
+
 def as_dict(report: Report) -> dict:
     net = report.net
     claims = []
     for r in report.results:
         sym, num = r.symbolic, r.numeric
-        symbolic = {"status": sym.status, "entries": sym.entries, "method": sym.method}
-        if sym.method == "probabilistic" and sym.status == "proved":
+        symbolic: dict = {"status": sym.status, "entries": sym.entries, "method": sym.method}
+        if sym.method == "probabilistic" and sym.status is Status.PROVED:
             symbolic["error_bound"] = sym.error
         if sym.failure:
             f = sym.failure
+            l, i, j = f.entry or (None, None, None)
             symbolic["first_failing_entry"] = {
-                "entry": f.entry, "layer": f.l, "i": f.i, "j": f.j, "difference": f.difference,
+                "entry": f.where, "layer": l, "i": i, "j": j, "difference": f.difference,
                 "automatic": f.automatic, "hand": f.hand, "witness": f.witness}
         if sym.note:
             symbolic["note"] = sym.note
@@ -40,11 +49,7 @@ def as_dict(report: Report) -> dict:
         "passed": report.passed,
         "network": {"sizes": list(net.sizes), "activation": net.activation.name, "samples": net.m,
                     "lambda": lam_text(net), "engine": net.engine, "parameters": net.parameter_count},
-        "seed": report.seed,
-        "draws": report.draws,
-        "tolerance": report.rtol,
-        "relative_error": "|auto - hand| / max(|auto|, |hand|, 1)",
-        "numeric_activations": list(report.activations),
+        **_how(report, ("auto", "hand")),
         "claims": claims,
     }
     if report.timings:
@@ -52,7 +57,7 @@ def as_dict(report: Report) -> dict:
     return doc
 
 
-def _numeric(num, sides: tuple[str, str]) -> dict | None:
+def _numeric(num: NumericResult | None, sides: tuple[str, str]) -> dict | None:
     """The numeric result; ``sides`` names the two values compared (automatic/hand, or left/right)."""
     if num is None:
         return None
@@ -65,7 +70,7 @@ def _numeric(num, sides: tuple[str, str]) -> dict | None:
     return out
 
 
-def file_as_dict(report) -> dict:
+def file_as_dict(report: FileReport) -> dict:
     """The report on one file: every equation or step is one entry of ``claims``."""
     net = report.nets[0]
     claims, per_line = [], {}
@@ -78,11 +83,11 @@ def file_as_dict(report) -> dict:
             entry["reason"] = r.reason
         if r.passed is not None:
             entry["left"], entry["right"] = str(r.step.lhs), str(r.step.rhs)
-            symbolic = {"status": r.symbolic, "entries": r.instances}
+            symbolic: dict = {"status": r.symbolic, "entries": r.instances}
             if r.failure:
-                v = r.failure.verdict
-                symbolic["first_failing_entry"] = {"entry": r.failure.where, "difference": v.difference,
-                                                   "left": v.automatic, "right": v.hand, "witness": v.witness}
+                f = r.failure
+                symbolic["first_failing_entry"] = {"entry": f.where, "difference": f.difference,
+                                                   "left": f.automatic, "right": f.hand, "witness": f.witness}
             entry["symbolic"], entry["numeric"] = symbolic, _numeric(r.numeric, ("left", "right"))
         if r.remarks:
             entry["remarks"] = list(r.remarks)
@@ -90,14 +95,9 @@ def file_as_dict(report) -> dict:
     return {
         "file": report.path,
         "passed": report.passed,
-        "strict": report.strict,
+        "strict": report.settings.strict,
         "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,
-                    "samples": net.m, "lambda": lam_text(net),
-                    "engine": net.engine},
-        "seed": report.seed,
-        "draws": report.draws,
-        "tolerance": report.rtol,
-        "relative_error": "|left - right| / max(|left|, |right|, 1)",
-        "numeric_activations": list(report.activations),
+                    "samples": net.m, "lambda": lam_text(net), "engine": net.engine},
+        **_how(report, ("left", "right")),
         "claims": claims,
     }

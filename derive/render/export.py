@@ -6,8 +6,7 @@ heading, with what refuted it.
 
 from __future__ import annotations
 
-from checks.report import ClaimResult, Report
-from derive.backprop import entry_latex
+from checks.results import ClaimResult, Report
 
 __all__ = ["latex", "markdown"]
 
@@ -20,14 +19,15 @@ def _evidence(r: ClaimResult, report: Report) -> list[str]:
     lines = [f"symbolic: {sym.status}, {sym.entries} entries checked exactly"]
     if sym.failure:
         f = sym.failure
-        lines.append(f"first failing entry: ${entry_latex(r.claim.lhs, f.l, f.i, f.j)}$")
+        if f.entry:
+            lines.append(f"first failing entry: ${r.claim.quantity.tex_of(*f.entry)}$")
         if f.witness:
             lines.append(f"witness: automatic {f.automatic}, hand {f.hand} at a random rational point")
     if num.reason:
         lines.append("numeric: failed, " + _tex_text(num.reason))
     else:
         lines.append(f"numeric: {num.status}, max relative error {num.max_rel_error:.2e} over {num.draws} draws "
-                     f"(tolerance {report.rtol:g})")
+                     f"(tolerance {report.settings.rtol:g})")
     return lines
 
 
@@ -36,7 +36,7 @@ def _network(report: Report) -> str:
     lam = r"$\lambda$ symbolic" if net.lam is None else rf"$\lambda = {net.lam}$"
     return (f"Network: sizes {','.join(map(str, net.sizes))} ($n_l = {net.n_l}$), activation {net.activation.name}"
             f" (numeric check with {', '.join(report.activations)}), $m = {net.m}$ samples, {lam}; "
-            f"seed {report.seed}, {report.draws} random draws.")
+            f"seed {report.settings.seed}, {report.settings.draws} random draws.")
 
 
 def _groups(report: Report):

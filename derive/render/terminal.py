@@ -11,7 +11,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from checks.report import PHASES, Report
+from checks.report import PHASES
+from checks.results import FileReport, FileSummary, Report, Status
 from derive.render.document import lam_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text"]
@@ -47,10 +48,10 @@ def _mark(ok: bool) -> Text:
     return Text("✓ pass", style="green") if ok else Text("✗ FAIL", style="bold red")
 
 
-def _numeric_line(report, console: Console) -> None:
+def _numeric_line(report: Report | FileReport, console: Console) -> None:
     """How the numeric check was run: draws, seed, tolerance, activations (claims and files alike)."""
-    console.print(f"numeric   {report.draws} draws · seed {report.seed} · rtol {report.rtol:g} · "
-                  f"f ∈ {', '.join(report.activations)}")
+    s = report.settings
+    console.print(f"numeric   {s.draws} draws · seed {s.seed} · rtol {s.rtol:g} · f ∈ {', '.join(report.activations)}")
 
 
 def render(report: Report, console: Console, timings: bool = False) -> None:
@@ -70,7 +71,7 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
     for r in report.results:
         claim = Text(r.claim.id, style="bold")
         claim.append("\n" + plain(r.claim.latex), style="")
-        status = r.symbolic.status + ("†" if r.symbolic.passed and r.symbolic.method == "probabilistic" else "")
+        status = f"{r.symbolic.status}" + ("†" if r.symbolic.passed and r.symbolic.method == "probabilistic" else "")
         table.add_row(claim, status, str(r.symbolic.entries), f"{r.numeric.max_rel_error:.1e}",
                       _mark(r.passed))
     console.print(table)
@@ -85,11 +86,12 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
     if timings:
         console.print("timings   " + " · ".join(f"{p} {report.timings.get(p, 0.0):.3f} s" for p in PHASES))
     passed = sum(r.passed for r in report.results)
-    vacuous = [r.claim.id for r in report.results if r.symbolic.status == "vacuous"]
+    vacuous = [r.claim.id for r in report.results if r.symbolic.status is Status.VACUOUS]
     line = f"{passed} of {len(report.results)} claims passed" + (
         f" ({', '.join(vacuous)}: vacuous, no entries in this network)" if vacuous else "")
     how = "exactly" if methods == ["exact"] else "(probabilistically where stated)"
-    console.print(Text(f"PASS  {line}: proved {how} and within rtol {report.rtol:g} numerically", style="bold green")
+    console.print(Text(f"PASS  {line}: proved {how} and within rtol {report.settings.rtol:g} numerically",
+                       style="bold green")
                   if report.passed else Text(f"FAIL  {line}", style="bold red"))
 
 
@@ -98,8 +100,9 @@ def _failure(r, report: Report, console: Console) -> None:
     console.print(Text(f"✗ {r.claim.id}: symbolic {sym.status}, numeric {num.status}", style="bold red"))
     if sym.failure:
         f = sym.failure
-        source = "" if f.j is None else f", from unit {f.j}"
-        detail(console, f"first failing entry {f.entry} (layer {f.l}, unit {f.i}{source})")
+        l, i, j = f.entry
+        source = "" if j is None else f", from unit {j}"
+        detail(console, f"first failing entry {f.where} (layer {l}, unit {i}{source})")
         detail(console, f"automatic − hand = {f.difference}")
         if f.witness:
             detail(console, f"witness at a random rational point ({f.witness}): automatic {f.automatic}, hand {f.hand}")
@@ -109,7 +112,8 @@ def _failure(r, report: Report, console: Console) -> None:
         detail(console, f"numeric: {num.reason}")
     elif not num.passed and num.worst:
         w = num.worst
-        detail(console, f"numeric: max rel error {num.max_rel_error:.3g} > {report.rtol:g} at {w.entry}, draw {w.draw}"
+        detail(console, f"numeric: max rel error {num.max_rel_error:.3g} > {report.settings.rtol:g} at {w.entry}, "
+                        f"draw {w.draw}"
                       f" ({w.activation}): automatic {w.automatic:.12g}, hand {w.hand:.12g}")
 
 
@@ -121,9 +125,9 @@ def as_text(report: Report, width: int = 100) -> str:
 
 
 def _step_detail(r) -> str:
-    if r.status == "not checked":
+    if r.status is Status.NOT_CHECKED:
         return r.reason
-    if r.status == "passed":
+    if r.status is Status.PASSED:
         return f"{r.instances} proved · rel err {r.numeric.max_rel_error:.0e}" if r.numeric else ""
     parts = []
     if r.failure:
@@ -133,7 +137,7 @@ def _step_detail(r) -> str:
     return "; ".join(parts)
 
 
-def render_file(report, console: Console, brief: bool = False) -> None:
+def render_file(report: FileReport, console: Console, brief: bool = False) -> None:
     """The report on one file: one row per equation or step, its source line, status and why.
 
     ``brief`` (several files at once): only the failures, which the summary table then follows.
@@ -153,8 +157,8 @@ def render_file(report, console: Console, brief: bool = False) -> None:
     table.add_column("equation", overflow="fold", ratio=3)
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold", ratio=2)
-    marks = {"passed": Text("✓ passed", style="green"), "failed": Text("✗ FAILED", style="bold red"),
-             "not checked": Text("· not checked", style="yellow")}
+    marks = {Status.PASSED: Text("✓ passed", style="green"), Status.FAILED: Text("✗ FAILED", style="bold red"),
+             Status.NOT_CHECKED: Text("· not checked", style="yellow")}
     for r in report.results:
         table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
     console.print(table)
@@ -167,8 +171,8 @@ def render_file(report, console: Console, brief: bool = False) -> None:
     console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
 
 
-def _file_failures(report, console: Console) -> None:
-    failed = [r for r in report.results if r.status == "failed"]
+def _file_failures(report: FileReport, console: Console) -> None:
+    failed = [r for r in report.results if r.status is Status.FAILED]
     seen_chains = set()
     for r in failed:
         lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
@@ -178,11 +182,11 @@ def _file_failures(report, console: Console) -> None:
         detail(console, f"left:  {r.step.lhs}")
         detail(console, f"right: {r.step.rhs}")
         if r.failure:
-            v = r.failure.verdict
-            detail(console, f"{r.symbolic} at {r.failure.where}: left − right = {v.difference}")
-            if v.witness:
-                about = v.witness.replace("automatic − hand", "left − right")
-                detail(console, f"witness at a random rational point ({about}): left {v.automatic}, right {v.hand}")
+            f = r.failure
+            detail(console, f"{r.symbolic} at {f.where}: left − right = {f.difference}")
+            if f.witness:
+                about = f.witness.replace("automatic − hand", "left − right")
+                detail(console, f"witness at a random rational point ({about}): left {f.automatic}, right {f.hand}")
         if r.numeric and not r.numeric.passed and r.numeric.worst:
             w = r.numeric.worst
             detail(console, f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
@@ -193,34 +197,35 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def file_summary(report) -> str:
+def file_summary(report: FileReport) -> str:
     """One line: PASS or FAIL, and the counts."""
     checked = report.checked
     unchecked = len(report.results) - len(checked)
     good = sum(r.passed for r in checked)
-    strict = " (--strict: unchecked equations fail)" if report.strict and unchecked else ""
+    strict = " (--strict: unchecked equations fail)" if report.settings.strict and unchecked else ""
     if not checked:
         return f"FAIL  {report.path}: no equation could be checked ({unchecked} not checked)"
     return (f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {good} of {len(checked)} checked equations "
             f"passed, {unchecked} not checked{strict}")
 
 
-def render_summary(rows: list, console: Console) -> None:
+def render_summary(rows: list[FileSummary], console: Console) -> None:
     """One row per file (equations, passed, failed, not checked) and the total."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="summary")
-    for name, justify in (("file", "left"), ("equations", "right"), ("passed", "right"), ("failed", "right"),
-                          ("not checked", "right"), ("", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
+    table.add_column("file", overflow="fold")
+    for name in ("equations", "passed", "failed", "not checked"):
+        table.add_column(name, justify="right", overflow="fold")
+    table.add_column("")
     totals = [0, 0, 0, 0]
     ok = 0
-    for path, counts in rows:
-        if counts is None:
-            table.add_row(path, "", "", "", "", Text("unreadable", style="bold red"))
+    for row in rows:
+        if row.error:
+            table.add_row(row.path, "", "", "", "", Text("unreadable", style="bold red"))
             continue
-        *numbers, passed = counts
+        numbers = [row.equations, row.passed, row.failed, row.not_checked]
         totals = [t + n for t, n in zip(totals, numbers)]
-        ok += passed
-        table.add_row(path, *map(str, numbers), _mark(passed))
+        ok += row.ok
+        table.add_row(row.path, *map(str, numbers), _mark(row.ok))
     table.add_row(Text("total", style="bold"), *map(str, totals), _mark(ok == len(rows)))
     console.print(table)
     console.print(Text(f"{'PASS' if ok == len(rows) else 'FAIL'}  total: {len(rows)} files, {ok} passed",

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from derive.network import Forward, Network
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from derive.model.network import Forward, Network
 
 __all__ = ["sample_loss", "full_loss"]
 
 
-def sample_loss(net: Network, fw: Forward, y: dict) :
+def sample_loss(net: Network, fw: Forward, y: dict) -> Any:
     """J(W,b;x,y) = ½‖h_{W,b}(x) − y‖², with h_{W,b}(x) = a^{n_l} of the forward pass ``fw``."""
     h = fw.a[net.n_l]
     return net.eng.xp.Rational(1, 2) * sum((h[i] - y[i]) ** 2 for i in net.units(net.n_l))
 
 
-def full_loss(net: Network) :
+def full_loss(net: Network) -> Any:
     """J(W,b) = (1/m) Σ_k J(W,b;x^(k),y^(k)) + (λ/2) Σ_l Σ_i Σ_j (W^l_ji)²."""
     data = sum(sample_loss(net, net.world(k), net.y(k)) for k in net.samples)
     decay = sum(w**2 for l in range(1, net.n_l) for w in net.W[l].values())

@@ -1,24 +1,27 @@
-"""The symbolic view a claim's formula is evaluated on, and the automatic side of each entry.
+"""The symbolic view a claim's formula is evaluated on.
 
-A delta claim at layer l lives in the network cut at layer l (z^l fresh
-symbols); a gradient claim lives in the uncut network of the sample (x, y).
+A claim about a residual at layer l lives in the network cut at layer l (z^l
+fresh symbols); a gradient claim lives in the uncut network of the sample (x, y).
 References to δ or to per-sample gradients are the true (automatic) ones, so
 each claim stands or falls on its own.
 """
 
 from __future__ import annotations
 
-from derive.autodiff import Derivatives
-from derive.errors import ClaimError
-from derive.network import Forward
+from typing import Callable
 
-__all__ = ["SymbolicView", "Lazy", "automatic", "view_for", "delta_in"]
+from derive.errors import ClaimError
+from derive.model.autodiff import Derivatives
+from derive.model.network import Forward
+from derive.model.quantity import Quantity
+
+__all__ = ["SymbolicView", "Lazy", "view_for", "delta_in"]
 
 
 class Lazy:
     """A read-only mapping whose values are made on first use by ``make(key)``."""
 
-    def __init__(self, make):
+    def __init__(self, make: Callable):
         self._make, self._done = make, {}
 
     def __getitem__(self, key):
@@ -37,37 +40,28 @@ class SymbolicView:
         self.z, self.a, self.samples, self.s, self.units = fw.z, fw.a, net.samples, net.s, net.units
         self.f, self.fprime = net.eng.f, net.eng.fprime
         self.delta = Lazy(lambda l: delta_in(d, fw, l))
-        self.dJ_dW = Lazy(lambda k: _at_sample(d, "dW", k))
-        self.dJ_db = Lazy(lambda k: _at_sample(d, "db", k))
+        self.dJ_dW = Lazy(lambda k: _at_sample(d, "W", k))
+        self.dJ_db = Lazy(lambda k: _at_sample(d, "b", k))
 
 
 def delta_in(d: Derivatives, fw: Forward, l: int) -> dict:
     """δ^l in the world of ``fw``: the uncut network of (x, y), or the network cut at fw.start."""
-    if l not in d.delta or l < fw.start:
+    if l not in d.within or l < fw.start:
         where = f"a network cut at layer {fw.start}" if fw.start > 1 else "this network"
         raise ClaimError(f"δ^{l} is not defined in {where}")
-    return d.at[None].delta[l] if fw.start == 1 else d.within[fw.start][l]
+    return d.at[None]["z"][l] if fw.start == 1 else d.within[fw.start][l]
 
 
-def _at_sample(d: Derivatives, kind: str, k: int) -> dict:
+def _at_sample(d: Derivatives, wrt: str, k: int) -> dict:
     if k not in d.net.samples:
         raise ClaimError(f"sample {k} does not exist (m = {d.net.m})")
-    return getattr(d.at[k], kind)
+    return d.at[k][wrt]
 
 
-def view_for(d: Derivatives, lhs: str, l: int, cache: dict) -> SymbolicView:
-    """The view a claim about ``lhs`` at layer ``l`` is evaluated on (cached per world)."""
-    start = l if lhs.startswith("delta") else 1
+def view_for(d: Derivatives, q: Quantity, l: int, cache: dict) -> SymbolicView:
+    """The view a claim about ``q`` at layer ``l`` is evaluated on (cached per world)."""
+    start = l if q.cut else 1
     if start not in cache:
         fw = d.net.world(cut=start) if start > 1 else d.net.world()
         cache[start] = SymbolicView(d, fw)
     return cache[start]
-
-
-def automatic(d: Derivatives, lhs: str, l: int, i: int, j: int | None):
-    """The true value of the entry (l, i, j) of ``lhs``, from the differentiated loss."""
-    return {
-        "delta_output": lambda: d.delta[l][i], "delta_hidden": lambda: d.delta[l][i],
-        "grad_W_sample": lambda: d.dW_sample[l][i, j], "grad_b_sample": lambda: d.db_sample[l][i],
-        "grad_W": lambda: d.dW[l][i, j], "grad_b": lambda: d.db[l][i],
-    }[lhs]()

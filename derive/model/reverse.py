@@ -2,22 +2,33 @@
 
 The loss J is a DAG: each z^l_i, f(z^l_i) is built once and shared. Walking it
 once from the output, each node passes its adjoint ∂J/∂node to its children by
-the local rules below (sum, product, power, f → f', exp, log, tanh). The result
-for every parameter is a compact DAG too, so nothing downstream (equality,
-lambdification) pays for the expanded chain rule. It knows expressions, not
-networks: layers and residuals appear nowhere in it.
+the local rules: sums, products and powers here, and each of the registry's
+functions by its own rule (f → f', exp, log, tanh: derive.primitives). The
+result for every parameter is a compact DAG too, so nothing downstream
+(equality, lambdification) pays for the expanded chain rule. It knows
+expressions, not networks: layers and residuals appear nowhere in it.
 """
 
 from __future__ import annotations
 
-from derive.dag import post_order
-from derive.engine import Engine
+from typing import TYPE_CHECKING
+
+from derive.model.dag import post_order
+
+if TYPE_CHECKING:
+    from derive.model.engines import Engine
 
 __all__ = ["gradient"]
 
 
 def _local(eng: Engine, node) -> list[tuple[object, object]]:
     """(child, ∂node/∂child) for each child of ``node``."""
+    applied = eng.applied(node)
+    if applied is not None:
+        fn, arg = applied
+        if fn.grad is None:
+            raise ValueError(f"reverse mode has no rule to differentiate {fn.name}")
+        return [(arg, fn.grad(node, arg, eng.ops))]
     xp = eng.xp
     if node.is_Add:
         return [(c, 1) for c in node.args]
@@ -29,16 +40,7 @@ def _local(eng: Engine, node) -> list[tuple[object, object]]:
         if exp.free_symbols:
             return [(base, exp * base ** (exp - 1)), (exp, node * xp.log(base))]
         return [(base, exp * base ** (exp - 1))]
-    head = eng.head(node)
-    if head == "f":
-        return [(node.args[0], eng.fprime(node.args[0]))]
-    if head == "f'":
-        raise ValueError("reverse mode needs f'' to differentiate f'")
-    name = type(node).__name__
-    rules = {"exp": lambda a: node, "log": lambda a: 1 / a, "tanh": lambda a: 1 - node**2}
-    if name in rules:
-        return [(node.args[0], rules[name](node.args[0]))]
-    raise ValueError(f"reverse mode has no rule for {name}")
+    raise ValueError(f"reverse mode has no rule for {type(node).__name__}")
 
 
 def gradient(eng: Engine, J, wrt) -> dict:

@@ -7,9 +7,11 @@ distinct node once, children before parents.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from derive.engine import Engine
+if TYPE_CHECKING:
+    from derive.model.engines import Engine
+    from derive.primitives import Function
 
 __all__ = ["post_order", "evaluate", "children"]
 
@@ -18,8 +20,8 @@ def children(node) -> tuple:
     return () if node.is_Atom or node.is_Number else tuple(node.args)
 
 
-def post_order(roots: Iterable) -> list:
-    """Every node under ``roots``, each after all of its children."""
+def post_order(roots: Iterable, children: Callable[[Any], tuple] = children) -> list:
+    """Every node under ``roots``, each after all of its ``children``."""
     seen, out = set(), []
     for root in roots:
         if root in seen:
@@ -38,16 +40,29 @@ def post_order(roots: Iterable) -> list:
     return out
 
 
-def evaluate(eng: Engine, roots: list, symbol: Callable, number: Callable, call: Callable) -> list:
+def evaluate(eng: Engine, roots: list, symbol: Callable, number: Callable,
+             call: Callable[[Function, object], object]) -> list:
     """The value of each root, computed bottom-up over the DAG with the given leaves and calls.
 
-    ``symbol(s)`` and ``number(n)`` give leaf values, ``call(name, value)`` the value of
-    f, f', exp, log or tanh at a value; sums, products and integer powers use the
+    ``symbol(s)`` and ``number(n)`` give leaf values, ``call(fn, value)`` the value of one of
+    the registry's functions at a value; sums, products and integer powers use the
     values' own arithmetic. Raises ValueError on anything else.
     """
     values: dict = {}
-    for node in post_order(roots):
-        if node.is_Number:
+    applied: dict = {}
+
+    def argument(node) -> tuple:  # a function's argument is its only child (not E of symengine's E**x)
+        found = eng.applied(node)
+        if found is None:
+            return children(node)
+        applied[node] = found
+        return (found[1],)
+
+    for node in post_order(roots, argument):
+        if node in applied:
+            fn, arg = applied[node]
+            values[node] = call(fn, values[arg])
+        elif node.is_Number:
             values[node] = number(node)
         elif node.is_Symbol:
             values[node] = symbol(node)
@@ -69,8 +84,5 @@ def evaluate(eng: Engine, roots: list, symbol: Callable, number: Callable, call:
                 raise ValueError(f"a power with a non-integer exponent: {node}")
             values[node] = values[base] ** int(exp)
         else:
-            name = eng.head(node) or type(node).__name__
-            if name not in ("f", "f'", "exp", "log", "tanh") or len(node.args) != 1:
-                raise ValueError(f"cannot evaluate {name}")
-            values[node] = call(name, values[node.args[0]])
+            raise ValueError(f"cannot evaluate {type(node).__name__}")
     return [values[r] for r in roots]

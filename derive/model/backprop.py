@@ -22,55 +22,47 @@ To check your own derivation, replace a claim's formula::
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+from typing import Callable
 
 from derive.errors import ClaimError
+from derive.model.quantity import (BIAS_GRADIENT, BIAS_GRADIENT_SAMPLE, HIDDEN_RESIDUAL, OUTPUT_RESIDUAL,
+                                   WEIGHT_GRADIENT, WEIGHT_GRADIENT_SAMPLE, Quantity)
 
-__all__ = ["Claim", "SEED_CLAIMS", "LHS", "replace_claim", "entries", "entry_label", "entry_latex"]
-
-# What each claim's left-hand side is, written in the seed's notation.
-LHS = {
-    "delta_output": r"\delta^{n_l}_i",
-    "delta_hidden": r"\delta^{l}_i",
-    "grad_W_sample": r"\frac{\partial}{\partial W^{l}_{ij}} J(W,b;x,y)",
-    "grad_b_sample": r"\frac{\partial}{\partial b^{l}_{i}} J(W,b;x,y)",
-    "grad_W": r"\frac{\partial}{\partial W^{l}_{ij}} J(W,b)",
-    "grad_b": r"\frac{\partial}{\partial b^{l}_{i}} J(W,b)",
-}
+__all__ = ["Claim", "SEED_CLAIMS", "replace_claim"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One hand-derived formula: ``id``, what it is the derivative of (``lhs``), its LaTeX, its formula."""
+    """One hand-derived formula: ``id``, the ``quantity`` it is about, its right-hand side as LaTeX, its formula."""
 
     id: str
-    lhs: str
+    quantity: Quantity
     rhs_latex: str
     formula: Callable
     title: str = ""
 
     @property
     def latex(self) -> str:
-        return f"{LHS[self.lhs]} = {self.rhs_latex}"
+        return f"{self.quantity.lhs} = {self.rhs_latex}"
 
 
 SEED_CLAIMS: tuple[Claim, ...] = (
-    Claim("delta_output", "delta_output", r"-\left(y_i - a^{n_l}_i\right) f'\!\left(z^{n_l}_i\right)",
+    Claim("delta_output", OUTPUT_RESIDUAL, r"-\left(y_i - a^{n_l}_i\right) f'\!\left(z^{n_l}_i\right)",
           lambda v, l, i, j: -(v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]), "Output residual"),
-    Claim("delta_hidden", "delta_hidden",
+    Claim("delta_hidden", HIDDEN_RESIDUAL,
           r"\left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right) f'\!\left(z^{l}_i\right)",
           lambda v, l, i, j: sum(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1)) * v.fprime(v.z[l][i]),
           "Hidden recurrence"),
-    Claim("grad_W_sample", "grad_W_sample", r"a^{l}_j\, \delta^{l+1}_i",
+    Claim("grad_W_sample", WEIGHT_GRADIENT_SAMPLE, r"a^{l}_j\, \delta^{l+1}_i",
           lambda v, l, i, j: v.a[l][j] * v.delta[l + 1][i], "Per-sample weight gradient"),
-    Claim("grad_b_sample", "grad_b_sample", r"\delta^{l+1}_i",
+    Claim("grad_b_sample", BIAS_GRADIENT_SAMPLE, r"\delta^{l+1}_i",
           lambda v, l, i, j: v.delta[l + 1][i], "Per-sample bias gradient"),
-    Claim("grad_W", "grad_W",
+    Claim("grad_W", WEIGHT_GRADIENT,
           r"\left[\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial W^{l}_{ij}} J(W,b;x^{(k)},y^{(k)})\right]"
           r" + \lambda W^{l}_{ij}",
           lambda v, l, i, j: sum(v.dJ_dW[k][l][i, j] for k in v.samples) / v.m + v.lam * v.W[l][i, j],
           "Full weight gradient"),
-    Claim("grad_b", "grad_b",
+    Claim("grad_b", BIAS_GRADIENT,
           r"\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial b^{l}_{i}} J(W,b;x^{(k)},y^{(k)})",
           lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient"),
 )
@@ -88,36 +80,3 @@ def replace_claim(claims: tuple[Claim, ...], claim_id: str, formula: Callable, r
         raise ClaimError(f"no claim {claim_id!r} (claims: {', '.join(ids)})")
     return tuple(replace(c, formula=formula, rhs_latex=rhs_latex or r"\text{(your formula)}") if c.id == claim_id else c
                  for c in claims)
-
-
-def entries(lhs: str, sizes: tuple[int, ...]) -> Iterator[tuple[int, int, int | None]]:
-    """Every (l, i, j) a claim about ``lhs`` covers, 1-based, in reading order."""
-    n_l = len(sizes)
-    units = lambda l: range(1, sizes[l - 1] + 1)  # noqa: E731
-    if lhs == "delta_output":
-        yield from ((n_l, i, None) for i in units(n_l))
-    elif lhs == "delta_hidden":
-        yield from ((l, i, None) for l in range(n_l - 1, 1, -1) for i in units(l))
-    elif lhs in ("grad_W_sample", "grad_W"):
-        yield from ((l, i, j) for l in range(1, n_l) for i in units(l + 1) for j in units(l))
-    elif lhs in ("grad_b_sample", "grad_b"):
-        yield from ((l, i, None) for l in range(1, n_l) for i in units(l + 1))
-    else:
-        raise ClaimError(f"unknown left-hand side {lhs!r} (known: {', '.join(LHS)})")
-
-
-def entry_label(lhs: str, l: int, i: int, j: int | None) -> str:
-    """The entry in seed notation, e.g. δ^3_2 or ∂J(W,b)/∂W^1_{2,1}."""
-    if lhs.startswith("delta"):
-        return f"δ^{l}_{i}"
-    per = "(W,b;x,y)" if lhs.endswith("sample") else "(W,b)"
-    return f"∂J{per}/∂W^{l}_{{{i},{j}}}" if lhs.startswith("grad_W") else f"∂J{per}/∂b^{l}_{i}"
-
-
-def entry_latex(lhs: str, l: int, i: int, j: int | None) -> str:
-    """The same entry as LaTeX, e.g. ``\\delta^{3}_{2}``."""
-    if lhs.startswith("delta"):
-        return rf"\delta^{{{l}}}_{{{i}}}"
-    per = "(W,b;x,y)" if lhs.endswith("sample") else "(W,b)"
-    wrt = rf"W^{{{l}}}_{{{i},{j}}}" if lhs.startswith("grad_W") else rf"b^{{{l}}}_{{{i}}}"
-    return rf"\partial J{per} / \partial {wrt}"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from derive.activations import Activation, activation
-from derive.engine import Engine, engine
 from derive.errors import ClaimError, SpecError
+from derive.model.engines import Engine, engine
+from derive.primitives import GENERIC, Activation, activation
 
 __all__ = ["Network", "Forward", "forward", "Indexed"]
 
@@ -52,7 +52,7 @@ class Network:
     """
 
     sizes: tuple[int, ...]
-    activation: Activation = field(default_factory=lambda: activation("generic"))
+    activation: Activation = field(default_factory=lambda: activation(GENERIC))
     m: int = 2
     lam: int | float | Fraction | None = None
     engine: str = "symengine"

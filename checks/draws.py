@@ -1,0 +1,80 @@
+"""Random values of every symbol of a network, one column per draw, for the numeric checks.
+
+Defaults: W^l ~ N(0, 1/s_l), b, x ~ N(0, 1), y ~ U(0, 1), λ ~ U(0.1, 1) when λ is
+symbolic; the seed fixes every draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from derive.errors import ClaimError
+from derive.model.network import Network
+
+__all__ = ["Draws", "draw", "columns", "free_lambda", "OneBased", "LAMBDA_RANGE"]
+
+LAMBDA_RANGE = (0.1, 1.0)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Random values of every symbol, one column per draw: ``W[l]`` is (s_{l+1}, s_l, draws)."""
+
+    W: dict
+    b: dict
+    x: dict  # sample k (None: the sample (x, y)) -> (s_1, draws)
+    y: dict
+    lam: np.ndarray
+    count: int
+    seed: int
+
+
+def draw(net: Network, count: int, seed: int) -> Draws:
+    """``count`` random draws: W ~ N(0, 1/s_l), b, x ~ N(0, 1), y ~ U(0, 1), λ ~ U(0.1, 1) unless fixed."""
+    rng = np.random.default_rng(seed)
+    W = {l: rng.standard_normal((net.s(l + 1), net.s(l), count)) / np.sqrt(net.s(l)) for l in range(1, net.n_l)}
+    b = {l: rng.standard_normal((net.s(l + 1), count)) for l in range(1, net.n_l)}
+    keys = (None, *net.samples)
+    x = {k: rng.standard_normal((net.s(1), count)) for k in keys}
+    y = {k: rng.uniform(0.0, 1.0, (net.s(net.n_l), count)) for k in keys}
+    lam = rng.uniform(*LAMBDA_RANGE, count) if net.lam is None else np.full(count, float(net.lam))
+    return Draws(W, b, x, y, lam, count, seed)
+
+
+def free_lambda(net: Network) -> list:
+    """[λ] when λ is symbolic, else []: the symbols λ adds to a function's arguments."""
+    return [net.lam_symbol] if net.lam is None else []
+
+
+def columns(net: Network, dr: Draws, args: list, sample: int | None = None) -> np.ndarray:
+    """The drawn values of the symbols ``args``, one row each (x, y read at ``sample`` if given)."""
+    values = {}
+    for l in range(1, net.n_l):
+        values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
+        values.update({s: dr.b[l][i - 1] for i, s in net.b[l].items()})
+    for k in (None, *net.samples):
+        values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
+        values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
+    if sample is not None:
+        values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
+        values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
+    values.update({s: dr.lam for s in free_lambda(net)})
+    missing = [a for a in args if a not in values]
+    if missing:
+        raise ClaimError(f"no value is drawn for {missing[0]}")
+    return np.array([np.broadcast_to(values[a], (dr.count,)) for a in args], dtype=float)
+
+
+class OneBased:
+    """A NumPy array indexed like the seed (1-based units); the last axis is the draw."""
+
+    def __init__(self, name: str, array: np.ndarray):
+        self.name, self.array = name, array
+
+    def __getitem__(self, key):
+        key = key if isinstance(key, tuple) else (key,)
+        if len(key) != self.array.ndim - 1 or any(not 1 <= k <= n for k, n in zip(key, self.array.shape)):
+            raise ClaimError(f"{self.name}_{{{','.join(map(str, key))}}} does not exist in this network")
+        return self.array[tuple(k - 1 for k in key)]

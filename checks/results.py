@@ -1,0 +1,202 @@
+"""What the checks return: plain, frozen data that the renderers format and never recompute.
+
+One ``Status`` for every verdict, one ``Failure`` for "where it first went wrong
+and the evidence", and one result type per level: an entry's ``Verdict``, a
+claim's ``SymbolicResult`` and ``NumericResult``, a ``Report`` on the seed's
+claims, a ``FileReport`` on a file's equations, and a ``FileSummary`` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from derive.model.backprop import Claim
+from derive.model.network import Network
+from derive.settings import Settings
+
+__all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
+           "Step", "StepResult", "FileReport", "FileSummary"]
+
+
+class Status(str, Enum):
+    """A verdict as the report and the JSON spell it."""
+
+    PROVED = "proved"
+    REFUTED = "refuted"
+    UNDECIDED = "undecided"  # not identically 0, but no witness found: never a pass
+    VACUOUS = "vacuous"  # the network has no entry of this claim
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not checked"  # derive could not read or interpret it: never a pass
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Where a comparison first failed, the difference (automatic − hand, or left − right), and a witness:
+    both sides at a random rational point, with what f was there (None when no witness was found).
+
+    ``entry`` is (l, i, j) for an entry of a seed claim (1-based; j None for vectors)."""
+
+    where: str
+    difference: str
+    automatic: str | None = None
+    hand: str | None = None
+    witness: str | None = None
+    entry: tuple[int, int, int | None] | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision on one entry: proved, refuted or undecided, with the failure when not proved."""
+
+    status: Status
+    failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class SymbolicResult:
+    status: Status
+    entries: int
+    failure: Failure | None = None
+    note: str = ""
+    method: str = "exact"
+    error: float = 0.0  # for a probabilistic proof: the chance it is wrong
+
+    @property
+    def passed(self) -> bool:
+        return self.status in (Status.PROVED, Status.VACUOUS)
+
+    @property
+    def label(self) -> str:
+        """The status as a person reads it, e.g. 'proved (probabilistic, error ≤ 1e-70)'."""
+        if self.status is Status.PROVED and self.method == "probabilistic":
+            return f"proved (probabilistic, error ≤ {max(self.error, 1e-300):.0e})"
+        return self.status.value
+
+
+@dataclass(frozen=True)
+class Worst:
+    """The worst numeric disagreement: which entry, draw and activation, and both values."""
+
+    entry: str
+    draw: int
+    activation: str
+    automatic: float
+    hand: float
+
+
+@dataclass(frozen=True)
+class NumericResult:
+    status: Status  # PASSED or FAILED
+    max_abs_error: float
+    max_rel_error: float
+    worst: Worst | None
+    draws: int
+    reason: str = ""  # why it failed when a value was NaN or inf
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    symbolic: SymbolicResult
+    numeric: NumericResult
+
+    @property
+    def passed(self) -> bool:
+        return self.symbolic.passed and self.numeric.passed
+
+
+@dataclass(frozen=True)
+class Report:
+    """What was checked (network, settings) and one result per claim."""
+
+    net: Network
+    settings: Settings
+    results: tuple[ClaimResult, ...]
+    activations: tuple[str, ...]  # the concrete activations the numeric check ran with
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equality of a file to check: its line, the row's LaTeX, both sides (or why it cannot be read)."""
+
+    line: int
+    text: str
+    lhs: object = None  # derive.reader.ast nodes
+    rhs: object = None
+    reason: str = ""
+    chain: int = 0  # the line where its chain (or equation) starts
+    own_lhs: bool = True  # whether lhs is written on this row (not carried over from the row above)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    status: Status  # PASSED, FAILED or NOT_CHECKED
+    reason: str = ""
+    instances: int = 0
+    symbolic: Status | None = None
+    failure: Failure | None = None
+    numeric: NumericResult | None = None
+    remarks: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.status is Status.NOT_CHECKED else self.status is Status.PASSED
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The result of checking one file: one StepResult per equation or step, in file order."""
+
+    path: str
+    nets: tuple[Network, ...]
+    results: tuple[StepResult, ...]
+    settings: Settings
+    activations: tuple[str, ...]
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def checked(self) -> list[StepResult]:
+        return [r for r in self.results if r.passed is not None]
+
+    @property
+    def passed(self) -> bool:
+        """Every checked equation passed, and at least one was checked (and none unchecked if strict)."""
+        unchecked = len(self.results) - len(self.checked)
+        return bool(self.checked) and all(r.passed for r in self.checked) and not (self.settings.strict and unchecked)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """One row of the several-files table: counts of one file, or why it could not be read."""
+
+    path: str
+    equations: int = 0
+    passed: int = 0
+    failed: int = 0
+    not_checked: int = 0
+    ok: bool = False
+    error: str = ""
+
+    @classmethod
+    def of(cls, report: FileReport) -> FileSummary:
+        checked = report.checked
+        return cls(report.path, len(report.results), sum(bool(r.passed) for r in checked),
+                   sum(not r.passed for r in checked), len(report.results) - len(checked), report.passed)

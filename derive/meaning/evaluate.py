@@ -1,0 +1,276 @@
+"""The evaluator: what an equation read from LaTeX means on one network, node by node.
+
+One method per AST node class, dispatched through an explicit table that must
+cover every node class of derive.reader.ast (checked when this module loads),
+so a new or renamed node is an error a test hits, never a row silently left
+"not checked". Names are looked up in the symbol table (derive.meaning.symbols);
+notation remarks come back with the value (derive.meaning.remarks), and a work
+budget bounds what one step may cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable
+
+from derive.errors import NotUnderstood
+from derive.meaning.arrays import Mat, Vec, combine, product, scalar, scale
+from derive.meaning.remarks import bias_dropped, sample_and_unit
+from derive.meaning.symbols import LAYERED, PARAMETERS, Env, SymbolTable, Unfit
+from derive.reader import ast
+from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
+
+__all__ = ["Budget", "Reading", "evaluate", "free_indices", "INDEX_NAMES"]
+
+INDEX_NAMES = frozenset("ijklpqrtuv")
+MAX_TERMS = 1000  # terms of one sum
+MAX_POWER = 64  # |exponent| of a power
+MAX_BITS = 4096  # size of an exact number a power may make
+MAX_WORK = 100_000  # nodes evaluated for one step, over all its instances
+
+
+class Budget:
+    """The work one step may do over all its instances (nested sums multiply; this bounds the product)."""
+
+    def __init__(self, limit: int = MAX_WORK):
+        self.left, self.limit = limit, limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise NotUnderstood(f"too large to evaluate (more than {self.limit:,} terms)")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The meaning of a node: its value (an engine expression, Vec or Mat) and the notation remarks it earned."""
+
+    value: Any
+    remarks: frozenset[str]
+
+
+def evaluate(table: SymbolTable, node: Node, env: Env, budget: Budget) -> Reading:
+    """The value of ``node`` on the network of ``table`` with the indices of ``env``.
+
+    Raises Unfit when an index lies outside the network, NotUnderstood when the row has no
+    meaning derive can give it.
+    """
+    ev = _Evaluator(table, budget)
+    value = ev.value(node, env)
+    return Reading(value, frozenset(ev.remarks))
+
+
+def free_indices(node: Node, bound: frozenset = frozenset()) -> set[str]:
+    """Index letters used in ``node`` but bound by no sum in it (n_l and m are never free)."""
+    if isinstance(node, Var):
+        return {node.name} - bound if node.name in INDEX_NAMES else set()
+    if isinstance(node, Sum):
+        inner = bound | {node.var.name} if node.var else bound
+        return free_indices(node.body, inner) | {
+            name for limit in (node.lower, node.upper) if limit is not None for name in free_indices(limit, bound)}
+    out: set[str] = set()
+    for f in fields(node):  # type: ignore[arg-type]
+        value = getattr(node, f.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, Node):
+                out |= free_indices(child, bound)
+    return out
+
+
+class _Evaluator:
+    def __init__(self, table: SymbolTable, budget: Budget):
+        self.table, self.budget, self.xp = table, budget, table.xp
+        self.remarks: set[str] = set()
+
+    def value(self, node: Node, env: Env):
+        self.budget.spend()
+        return _DISPATCH[type(node)](self, node, env)
+
+    def index(self, node: Node, env: Env) -> int:
+        v = self.value(node, env)
+        if not (getattr(v, "is_Integer", False) or isinstance(v, int)):
+            raise NotUnderstood(f"index {node} is not a whole number")
+        return int(v)
+
+    def num(self, node: Num, env: Env):
+        return self.table.eng.number(node.value)
+
+    def var(self, node: Var, env: Env):
+        if node.name in env.units:
+            return self.xp.Integer(env.units[node.name])
+        if node.name in env.samples:
+            return self.xp.Integer(env.samples[node.name])
+        value = self.table.constant(node.name)
+        if value is None or node.name == "lambda":
+            raise NotUnderstood(f"the index {node.name} has no value here")
+        return value
+
+    def sym(self, node: Sym, env: Env):
+        table, name = self.table, node.name
+        if name in ("x", "y"):
+            data = table.data(name, self._sample_of(node, env), env.cut)
+            if node.sup is not None:
+                raise NotUnderstood(f"{node}: x and y take a sample superscript only")
+            return self._entry(data, node, env, name) if node.sub else Vec(tuple(data.values()))
+        if name in ("s", "S"):
+            if len(node.sub) != 1:
+                raise NotUnderstood(f"{node}: the width s_l takes one layer index")
+            return self.xp.Integer(table.width(self.index(node.sub[0], env)))
+        constant = table.constant(name)
+        if constant is not None:
+            return constant
+        if name not in LAYERED:
+            raise NotUnderstood(f"unknown symbol {node}")
+        if node.sup is None:
+            raise NotUnderstood(f"{node} needs a layer superscript")
+        l = self.index(node.sup, env)
+        layer = table.layer(name, l, env.cut)
+        if node.sub:
+            return self._entry(layer, node, env, f"{name}^{l}")
+        return table.whole(name, layer) if name in PARAMETERS else Vec(tuple(layer.values()))
+
+    def _entry(self, table: dict, node: Sym, env: Env, label: str):
+        key = tuple(self.index(s, env) for s in node.sub)
+        unit = key[0] if len(key) == 1 else key
+        if unit not in table:
+            raise Unfit(f"{label}_{unit} does not exist")
+        return table[unit]
+
+    def _sample_of(self, node: Sym, env: Env) -> int | None:
+        if node.sample is None:
+            return None
+        if isinstance(node.sample, Var) and node.sample.name in env.samples:
+            return env.samples[node.sample.name]
+        return self.table.sample(self.index(node.sample, env))
+
+    def add(self, node: Add, env: Env):
+        total = self.value(node.terms[0], env)
+        for term in node.terms[1:]:
+            total = combine(total, self.value(term, env), lambda p, q: p + q)
+        return total
+
+    def neg(self, node: Neg, env: Env):
+        return scale(self.value(node.x, env), -1)
+
+    def mul(self, node: Mul, env: Env):
+        out = self.value(node.factors[0], env)
+        for factor in node.factors[1:]:
+            out = product(out, self.value(factor, env))
+        return out
+
+    def frac(self, node: Frac, env: Env):
+        den = self.value(node.den, env)
+        if isinstance(den, (Vec, Mat)):
+            raise NotUnderstood(f"division by the vector {node.den}")
+        return scale(self.value(node.num, env), 1 / den)
+
+    def pow(self, node: Pow, env: Env):
+        if isinstance(node.base, Norm):
+            v = self.value(node.base.x, env)
+            squared = sum(e**2 for e in (v.items if isinstance(v, Vec) else (v,)))
+            exp = self.value(node.exp, env)
+            return squared if exp == 2 else squared ** (exp / 2)
+        base, exp = self.value(node.base, env), self.value(node.exp, env)
+        if isinstance(base, (Vec, Mat)) or isinstance(exp, (Vec, Mat)):
+            raise NotUnderstood(f"power of a vector in {node}")
+        if exp.is_Number and abs(exp) > MAX_POWER:
+            raise NotUnderstood(f"the exponent {exp} is too large (at most {MAX_POWER})")
+        if base.is_Number and exp.is_Number and abs(exp) * _bits(base) > MAX_BITS:
+            raise NotUnderstood(f"{node} is too large a number")
+        return base**exp
+
+    def norm(self, node: Norm, env: Env):
+        return self.pow(Pow(node, Num(1)), env)  # type: ignore[arg-type]
+
+    def sum(self, node: Sum, env: Env):
+        if node.var is None or node.lower is None or node.upper is None:
+            raise NotUnderstood(f"a sum needs an index and both bounds: {node}")
+        lo, hi, name = self.index(node.lower, env), self.index(node.upper, env), node.var.name
+        if hi - lo + 1 > MAX_TERMS:
+            raise NotUnderstood(f"a sum of {hi - lo + 1} terms (at most {MAX_TERMS})")
+        over_samples = node.upper == Var("m") or node.upper == Sym("m")
+        total = 0
+        for k in range(lo, hi + 1):
+            if over_samples:
+                if name in env.units:
+                    self.remarks.add(sample_and_unit(name))
+                inner = replace(env, samples={**env.samples, name: k})
+            else:
+                inner = replace(env, units={**env.units, name: k})
+            term = self.value(node.body, inner)
+            total = combine(total, term, lambda p, q: p + q) if k > lo else term
+        return total
+
+    def call(self, node: Call, env: Env):
+        if node.name == "J":
+            return self._loss(node, env)
+        if node.name == "h":
+            return self._output(node, env)
+        if len(node.args) != 1:
+            raise NotUnderstood(f"{node.name} takes one argument in {node}")
+        unary = self.table.function(node.name)
+        if unary is None:
+            raise NotUnderstood(f"unknown function {node.name}")
+        arg = self.value(node.args[0], env)
+        return Vec(tuple(map(unary, arg.items))) if isinstance(arg, Vec) else unary(arg)
+
+    def _sample_args(self, node: Call, args: tuple) -> Node | None:
+        """Which sample the data arguments (x, y) or (x^k, y^k) name; checks both agree."""
+        samples = []
+        for arg, want in zip(args, ("x", "y")):
+            if not (isinstance(arg, Sym) and arg.name == want and not arg.sub):
+                raise NotUnderstood(f"{node}: the data arguments must be {want} or {want}^(k)")
+            samples.append(arg.sample)
+        if len(set(map(str, samples))) > 1:
+            raise NotUnderstood(f"{node}: x and y name different samples")
+        return samples[0]
+
+    def _loss(self, node: Call, env: Env):
+        if len(node.args) == 2:
+            return self.table.loss(None, env.cut, full=True)
+        if len(node.args) != 4:
+            raise NotUnderstood(f"{node}: J takes (W,b) or (W,b;x,y)")
+        sample = self._sample_args(node, node.args[2:])
+        k = None if sample is None else self._sample_of(Sym("x", sample=sample), env)
+        return self.table.loss(k, env.cut, full=False)
+
+    def _output(self, node: Call, env: Env):
+        if len(node.args) != 1:
+            raise NotUnderstood(f"{node}: h_{{W,b}} takes one argument")
+        arg = node.args[0]
+        if not (isinstance(arg, Sym) and arg.name == "x" and not arg.sub):
+            raise NotUnderstood(f"{node}: h_{{W,b}} is applied to x or x^(k)")
+        return self.table.output(self._sample_of(arg, env), env.cut)
+
+    def derivative(self, node: Derivative, env: Env):
+        if node.body is None:
+            raise NotUnderstood(f"the operator {node} is applied to nothing")
+        wrt = node.wrt
+        if wrt.name in PARAMETERS and wrt.sub:
+            variable = self.sym(wrt, env)
+            return self.table.d(scalar(self.value(node.body, env), node), variable)
+        if wrt.name == "z" and wrt.sub and wrt.sup is not None:
+            l = self.table.cut_layer(self.index(wrt.sup, env), env.cut)
+            (i,) = (self.index(s, env) for s in wrt.sub)
+            zeta = self.table.fresh_z(l, i)
+            body = scalar(self.value(node.body, replace(env, cut=l)), node)
+            if self.table.bias_dropped(body, l):
+                self.remarks.add(bias_dropped(wrt))
+            return self.table.d_by_z(body, zeta, l, env.cut)
+        raise NotUnderstood(f"derivatives with respect to {wrt} are not supported")
+
+
+_DISPATCH: dict[type, Callable] = {Num: _Evaluator.num, Var: _Evaluator.var, Sym: _Evaluator.sym,
+                                   Call: _Evaluator.call, Add: _Evaluator.add, Neg: _Evaluator.neg,
+                                   Mul: _Evaluator.mul, Frac: _Evaluator.frac, Pow: _Evaluator.pow,
+                                   Norm: _Evaluator.norm, Sum: _Evaluator.sum, Derivative: _Evaluator.derivative}
+_MISSING = {cls.__name__ for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, Node)
+            and cls is not Node} - {cls.__name__ for cls in _DISPATCH}
+if _MISSING:
+    raise ImportError(f"the evaluator has no method for the AST node(s) {', '.join(sorted(_MISSING))}")
+
+
+def _bits(number) -> int:
+    """Bits of the larger of an exact number's numerator and denominator."""
+    p, q = (int(x) for x in (number.as_numer_denom() if hasattr(number, "as_numer_denom") else (number, 1)))
+    return max(abs(p).bit_length(), abs(q).bit_length(), 1)

@@ -1,0 +1,211 @@
+"""The registry: every elementary function and every activation, each declared once.
+
+An elementary function (exp, log, tanh, and the unknown f and f' of a generic
+activation) carries what each layer needs: its reverse-mode rule (autograd's
+``defvjp`` table), its value wherever derive evaluates it (NumPy arrays, mpmath
+to 60 digits, an exact value where it has one — else exact tests treat it as a
+random function of its argument's value), and how LaTeX reads and prints it.
+
+An activation is a formula over these functions — f, and the f' people write in
+terms of a = f(t) and t — evaluated in any of those places through ``Ops``.
+
+Adding a function or an activation is one ``register`` call with one entry; the
+engines, the checks, the reader, the CLI's choices and the README's lists all
+read these tables.
+
+>>> float(activation("sigmoid").f(0.0, ops("numpy")))
+0.5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from derive.errors import SpecError
+
+__all__ = ["Function", "Activation", "Ops", "FUNCTIONS", "ACTIVATIONS", "GENERIC", "register", "function",
+           "activation", "concrete", "ops", "reading", "markdown_tables"]
+
+GENERIC = "generic"
+
+
+@dataclass(frozen=True)
+class Function:
+    """One elementary function: how it is differentiated, evaluated, read and printed.
+
+    ``grad(ans, x, ops)`` is d f(x)/dx given ans = f(x) (None: reverse mode has no rule for it).
+    ``numpy`` evaluates it on float arrays, ``mpmath`` names mpmath's function (imported only when a
+    witness needs it)
+    ``exact`` evaluates it on exact numbers (fractions, integers modulo p) where it has an exact
+    value; None says it has none. ``unknown`` marks the undefined f and f' of a generic activation; ``derivative`` is the rule
+    as the README lists it.
+    """
+
+    name: str
+    tex: str
+    reads: tuple[str, ...]
+    grad: Callable[[Any, Any, Ops], Any] | None
+    numpy: Callable | None = None
+    mpmath: str | None = None
+    exact: Callable | None = None
+    unknown: bool = False
+    derivative: str = ""
+
+    @property
+    def attr(self) -> str:
+        """The name as an attribute of ``Ops``: f' is ``ops.fprime``."""
+        return self.name.replace("'", "prime")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: f(t) and the f' people write from a = f(t) and t, as formulas over ``Ops``.
+
+    ``f`` and ``fprime`` are None for the generic activation, whose f is undefined. ``rational``:
+    f is a rational function, so exact checks put its formula in instead of keeping f(t) unknown.
+    ``reads``: LaTeX names that call it (``\\sigma(z)``); ``tex`` prints it.
+    """
+
+    name: str
+    f: Callable[[Any, Ops], Any] | None
+    fprime: Callable[[Any, Any, Ops], Any] | None
+    tex: str = ""
+    reads: tuple[str, ...] = ()
+    rational: bool = False
+    doc: str = ""
+
+    @property
+    def generic(self) -> bool:
+        return self.f is None
+
+
+class Ops:
+    """The registry's functions in one place of evaluation, by attribute: ``ops.exp(x)``, ``ops.fprime(x)``.
+
+    ``lift(c, like)`` turns what a formula returns into a value of that place shaped like ``like``
+    (a formula may return a plain number: the identity's f' is 1).
+    """
+
+    def __init__(self, make: Callable[[Function], Callable], lift: Callable[[Any, Any], Any]):
+        self._make, self.lift, self._made = make, lift, {}
+
+    def __getattr__(self, attr: str) -> Callable:
+        fn = next((f for f in FUNCTIONS.values() if f.attr == attr), None)
+        if fn is None:
+            raise AttributeError(attr)
+        if fn.name not in self._made:
+            self._made[fn.name] = self._make(fn)
+        return self._made[fn.name]
+
+
+def _in(where: str) -> Callable[[Function], Callable]:
+    def make(fn: Function) -> Callable:
+        value = getattr(fn, where)
+        if isinstance(value, str):
+            import mpmath
+            return getattr(mpmath, value)
+        if value is not None:
+            return value
+
+        def missing(*_):
+            raise ValueError(f"{fn.name} has no {where} value")
+        return missing
+    return make
+
+
+_OPS: dict[str, Ops] = {}
+
+
+def ops(place: str) -> Ops:
+    """The functions evaluated with NumPy (``"numpy"``) or mpmath (``"mpmath"``)."""
+    if place not in _OPS:
+        lift = {"numpy": lambda c, like: np.broadcast_to(np.asarray(c, dtype=float), np.shape(like)).copy(),
+                "mpmath": lambda c, like: c}[place]
+        _OPS[place] = Ops(_in(place), lift)
+    return _OPS[place]
+
+
+FUNCTIONS: dict[str, Function] = {}
+ACTIVATIONS: dict[str, Activation] = {}
+
+
+def register(entry: Function | Activation) -> Function | Activation:
+    """Add one function or activation to the registry; its name and LaTeX readings must be new."""
+    table: dict = FUNCTIONS if isinstance(entry, Function) else ACTIVATIONS
+    if entry.name in table:
+        raise SpecError(f"{entry.name!r} is already registered")
+    taken = [r for r in entry.reads if reading(r) is not None]
+    if taken:
+        raise SpecError(f"the LaTeX name {taken[0]!r} already reads as {reading(taken[0]).name!r}")
+    table[entry.name] = entry
+    _OPS.clear()
+    return entry
+
+
+def function(name: str) -> Function | None:
+    """The function whose engine head is ``name`` (f, f', exp, …), or None."""
+    return FUNCTIONS.get(name)
+
+
+def activation(name: str) -> Activation:
+    """The activation called ``name``; raises SpecError naming the known ones."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise SpecError(f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})") from None
+
+
+def concrete() -> tuple[Activation, ...]:
+    """Every activation with a formula: the ones a check of the generic f runs numerically."""
+    return tuple(a for a in ACTIVATIONS.values() if not a.generic)
+
+
+def reading(name: str) -> Function | Activation | None:
+    """What a LaTeX name written before ``(…)`` calls: a function, an activation, or None."""
+    for entry in (*FUNCTIONS.values(), *ACTIVATIONS.values()):
+        if name in entry.reads:
+            return entry
+    return None
+
+
+def markdown_tables() -> str:
+    """The README's lists of functions and activations, made from the registry."""
+    lines = ["| function | LaTeX | d/dx |", "| --- | --- | --- |"]
+    lines += [f"| `{f.name}` | {', '.join(f'`{_tex(r)}(…)`' for r in f.reads) or '–'} | {f.derivative or '–'} |"
+              for f in FUNCTIONS.values()]
+    lines += ["", "| activation | LaTeX | f and the f' people write |", "| --- | --- | --- |"]
+    lines += [f"| `{a.name}` | {', '.join(f'`{_tex(r)}(…)`' for r in a.reads) or '–'} | {a.doc} |"
+              for a in ACTIVATIONS.values()]
+    return "\n".join(lines) + "\n"
+
+
+def _tex(name: str) -> str:
+    return "\\" + name if len(name) > 1 else name
+
+
+def _sigmoid(t, o: Ops):
+    return 1 / (1 + o.exp(-t))
+
+
+for _entry in (
+    Function("f", "f", ("f",), lambda ans, x, o: o.fprime(x), unknown=True,
+             derivative="f'(x)"),
+    Function("f'", "f'", ("f'",), None, unknown=True, derivative="none (f'' is never needed)"),
+    Function("exp", r"\exp", ("exp",), lambda ans, x, o: ans, np.exp, "exp", derivative="exp(x)"),
+    Function("log", r"\log", ("log", "ln"), lambda ans, x, o: 1 / x, np.log, "log", derivative="1/x"),
+    Function("tanh", r"\tanh", ("tanh",), lambda ans, x, o: 1 - ans**2, np.tanh, "tanh",
+             derivative="1 − tanh²(x)"),
+    Activation(GENERIC, None, None, doc="f undefined: a pass holds for every differentiable f"),
+    Activation("sigmoid", _sigmoid, lambda a, t, o: a * (1 - a), r"\sigma", ("sigma",),
+               doc="f(z) = 1/(1+e^{−z}), f'(z) = a(1−a)"),
+    Activation("tanh", lambda t, o: o.tanh(t), lambda a, t, o: 1 - a**2,
+               doc="f(z) = tanh z, f'(z) = 1−a²"),
+    Activation("softplus", lambda t, o: o.log(1 + o.exp(t)), lambda a, t, o: _sigmoid(t, o),
+               doc="f(z) = log(1+e^z), f'(z) = 1/(1+e^{−z})"),
+    Activation("identity", lambda t, o: t, lambda a, t, o: 1, rational=True,
+               doc="f(z) = z, f'(z) = 1"),
+):
+    register(_entry)
