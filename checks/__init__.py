@@ -8,8 +8,17 @@ equations; ``results`` holds the data they all return.
 from checks.derivation import check_file, check_text
 from checks.numeric import check_numeric
 from checks.report import run
-from checks.results import (ClaimResult, Failure, FileReport, FileSummary, NumericResult, Report, Status, StepResult,
-                            SymbolicResult)
+from checks.results import (
+                            ClaimResult,
+                            Failure,
+                            FileReport,
+                            FileSummary,
+                            NumericResult,
+                            Report,
+                            Status,
+                            StepResult,
+                            SymbolicResult,
+)
 from checks.symbolic import check_symbolic
 
 __all__ = ["run", "check_file", "check_text", "check_symbolic", "check_numeric", "Status", "Failure", "Report",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from checks.draws import columns, draw, free_lambda
 from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
-from checks.results import Failure, FileReport, Status, Step, StepResult
+from checks.results import FileReport, Status, Step, StepResult
 from checks.symbolic import Canonical, decide
 from derive.errors import DeriveError, NotUnderstood, ParseError
 from derive.meaning import Budget, Env, SymbolTable, Unfit, evaluate, free_indices
@@ -59,7 +59,7 @@ def read_steps(text: str) -> list[Step]:
             if len(sides) < 2:
                 steps.append(Step(row.line, row.text, reason="no '=': nothing to check", chain=row.line))
             steps += [Step(row.line, row.text, a, b, chain=chain, own_lhs=relation.lhs is not None and k == 0)
-                      for k, (a, b) in enumerate(zip(sides, sides[1:]))]
+                      for k, (a, b) in enumerate(itertools.pairwise(sides))]
             previous = sides[-1]
     return steps
 
@@ -98,12 +98,13 @@ class _Checker:
         self.numeric: dict = {net: [] for net in nets}  # net -> [(step index, label, left, right)]
 
     def symbolic(self, index: int, step: Step) -> StepResult:
-        if step.reason:
+        if step.reason or step.lhs is None or step.rhs is None:
             return StepResult(step, Status.NOT_CHECKED, step.reason)
         names = sorted(free_indices(step.lhs) | free_indices(step.rhs))
         if len(names) > MAX_FREE:
             return StepResult(step, Status.NOT_CHECKED, f"too many free indices ({', '.join(names)})")
-        count, first, undecided, remarks = 0, None, None, set()
+        count, first, undecided = 0, None, None
+        remarks: set[str] = set()
         try:
             for net in self.nets:
                 table, budget = _table(net), Budget()

@@ -2,8 +2,9 @@
 
 ``probably_equal``: both sides evaluated modulo the prime p = 2^127 - 1 at a
 random point, with f, f' and every function of the registry that has no exact
-value (exp, log, tanh) as random functions of their argument's value. If auto - hand is not identically zero as a polynomial in the
-symbols and the applied functions, a point makes it vanish with probability at
+value (exp, log, tanh) as random functions of their argument's value. If
+auto - hand is not identically zero as a polynomial in the symbols and the
+applied functions, a point makes it vanish with probability at
 most deg/p (Schwartz–Zippel), plus at most (calls²·deg)/p for two different
 arguments that happen to share a value; two independent points square that.
 The cost grows with the number of distinct subexpressions, not expanded terms.
@@ -22,7 +23,7 @@ from functools import cache
 
 from derive.model.dag import evaluate, post_order
 from derive.model.engines import Engine, engine
-from derive.primitives import Activation, Function, Ops, ops
+from derive.primitives import Activation, Function, Ops, function, ops
 
 __all__ = ["P", "TRIALS", "probably_equal", "error_bound", "witness_values"]
 
@@ -88,17 +89,17 @@ def _oracle(seed: int, name: str, value: Zp) -> Zp:
 def _mod_p(seed: int) -> Ops:
     """The registry's functions modulo P: their exact value where they have one, else a random function."""
     def make(fn: Function):
-        return fn.exact if fn.exact is not None else lambda v: _oracle(seed, fn.name, v)
+        return fn.mod_p if fn.mod_p is not None else lambda v: _oracle(seed, fn.name, v)
     return Ops(make, lambda c, like: _zp(c))
 
 
 def _call(act: Activation, field: Ops):
     """The value of a function at ``v``, with the activation's f and written f' put in for f and f'."""
     def call(fn: Function, v):
-        if act.generic or not fn.unknown:
+        if not fn.unknown:
             return getattr(field, fn.attr)(v)
-        a = act.f(v, field) if act.rational else field.f(v)  # a concrete f stays unknown unless rational
-        return a if fn.name == "f" else field.lift(act.fprime(a, v, field), v)
+        a = act.f(v, field) if act.rational else field.f(v)  # f stays unknown unless rational
+        return a if fn is function("f") else field.lift(act.fprime(a, v, field), v)
     return call
 
 
@@ -160,7 +161,7 @@ def _rational_field(c: list[Fraction]) -> Ops:
     def make(fn: Function):
         def inexact(v):
             raise ValueError(f"{fn.name} of a rational is not rational")
-        return cubic.get(fn.name) or fn.exact or inexact
+        return cubic.get(fn.name) or fn.mod_p or inexact
     return Ops(make, lambda c, like: Fraction(c))
 
 
@@ -183,14 +184,14 @@ def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
         field = _rational_field(c)
         t = sympy.Symbol("t")
         about = "f(t) = " + sympy.sstr(sum(sympy.Rational(q.numerator, q.denominator) * t**k for k, q in enumerate(c)))
-        number = lambda n: Fraction(str(n))  # noqa: E731
-        symbol = lambda s: leaf.setdefault(str(s), Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)))  # noqa: E731
+        number = lambda n: Fraction(str(n))
+        symbol = lambda s: leaf.setdefault(str(s), Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)))
     else:
         mpmath.mp.dps = 60
         field = _mpmath_field(act)
         about = f"f = {act.name}"
-        number = lambda n: mpmath.mpf(Fraction(str(n)).numerator) / Fraction(str(n)).denominator  # noqa: E731
-        symbol = lambda s: leaf.setdefault(str(s), mpmath.mpf(rnd.randint(-2, 2)) / rnd.randint(1, 4))  # noqa: E731
+        number = lambda n: mpmath.mpf(Fraction(str(n)).numerator) / Fraction(str(n)).denominator
+        symbol = lambda s: leaf.setdefault(str(s), mpmath.mpf(rnd.randint(-2, 2)) / rnd.randint(1, 4))
     try:
         for s in sorted({str(n) for n in post_order([auto, hand]) if n.is_Symbol}):
             symbol(s)

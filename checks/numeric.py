@@ -153,7 +153,8 @@ class Tally:
     """The running worst error over entries, draws and activations; stops at the first NaN or inf."""
 
     def __init__(self, draws: int):
-        self.draws, self.worst, self.max_abs, self.max_rel, self.reason = draws, None, 0.0, 0.0, ""
+        self.draws, self.max_abs, self.max_rel, self.reason = draws, 0.0, 0.0, ""
+        self.worst: Worst | None = None
 
     def add(self, labels: list[str], activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
         """Fold in entries (rows) over all draws (columns); False once a side is NaN or inf."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable
 
 from checks.draws import draw
 from checks.numeric import check_numeric, evaluators_for

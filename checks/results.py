@@ -13,6 +13,7 @@ from enum import Enum
 
 from derive.model.backprop import Claim
 from derive.model.network import Network
+from derive.reader.ast import Node
 from derive.settings import Settings
 
 __all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
@@ -138,8 +139,8 @@ class Step:
 
     line: int
     text: str
-    lhs: object = None  # derive.reader.ast nodes
-    rhs: object = None
+    lhs: Node | None = None
+    rhs: Node | None = None
     reason: str = ""
     chain: int = 0  # the line where its chain (or equation) starts
     own_lhs: bool = True  # whether lhs is written on this row (not carried over from the row above)

@@ -28,7 +28,7 @@ from derive.model.backprop import Claim
 from derive.model.dag import post_order
 from derive.model.engines import Engine, engine
 from derive.model.views import view_for
-from derive.primitives import Activation
+from derive.primitives import Activation, function
 
 __all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO"]
 
@@ -42,7 +42,8 @@ class Canonical:
     """Canonical forms under one activation, memoised across the entries of a run."""
 
     def __init__(self, eng: Engine, act: Activation):
-        self.eng, self.act, self._calls = eng, act, {}
+        self.eng, self.act = eng, act
+        self._calls: dict = {}
 
     def __call__(self, expr):
         for c in post_order([expr]):  # inner calls first
@@ -54,12 +55,10 @@ class Canonical:
     def _rebuild(self, call):
         """f(e) or f'(e) with e expanded, and the activation's f (if rational) and written f' put in."""
         eng, act, ops = self.eng, self.act, self.eng.ops
-        fn, arg = eng.applied(call)
+        fn, arg = eng.applied(call) or (None, call)
         arg = eng.xp.expand(arg.xreplace(self._calls) if self._calls else arg)
-        if act.generic:
-            return getattr(ops, fn.attr)(arg)
-        a = act.f(arg, ops) if act.rational else ops.f(arg)
-        return a if fn.name == "f" else ops.lift(act.fprime(a, arg, ops), arg)
+        a = act.f(arg, ops) if act.rational else ops.f(arg)  # f of any other activation stays unknown
+        return a if fn is function("f") else ops.lift(act.fprime(a, arg, ops), arg)
 
 
 @cache
@@ -120,7 +119,8 @@ def method_for(method: str, parameters: int) -> str:
 
 
 def _hand_sides(claim: Claim, d: Derivatives) -> list:
-    views, out, q = {}, [], claim.quantity
+    views: dict = {}
+    out, q = [], claim.quantity
     for l, i, j in q.entries(d.net.sizes):
         try:
             hand = claim.formula(view_for(d, q, l, views), l, i, j)

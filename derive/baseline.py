@@ -28,16 +28,16 @@ def check(sizes: list[int], m: int) -> dict:
         return sp.diff(f(t), t).subs(t, z)
 
     # Parameters, 1-based layers: W[l] is s_{l+1} x s_l, b[l] has length s_{l+1}.
-    W = {l: sp.Matrix(sizes[l], sizes[l - 1], lambda i, j: sp.Symbol(f"W^{l}_{i + 1}{j + 1}"))
+    W = {l: sp.Matrix(sizes[l], sizes[l - 1], lambda i, j, l=l: sp.Symbol(f"W^{l}_{i + 1}{j + 1}"))
          for l in range(1, n_l)}
-    b = {l: sp.Matrix(sizes[l], 1, lambda i, _: sp.Symbol(f"b^{l}_{i + 1}")) for l in range(1, n_l)}
+    b = {l: sp.Matrix(sizes[l], 1, lambda i, _, l=l: sp.Symbol(f"b^{l}_{i + 1}")) for l in range(1, n_l)}
     params = [w for l in W for w in W[l]] + [v for l in b for v in b[l]]
 
     # Forward pass and per-sample loss J(W,b;x^k,y^k) = 1/2 ||a^{n_l} - y^k||^2.
     samples = []
     for k in range(1, m + 1):
-        x = sp.Matrix(sizes[0], 1, lambda i, _: sp.Symbol(f"x^({k})_{i + 1}"))
-        y = sp.Matrix(sizes[-1], 1, lambda i, _: sp.Symbol(f"y^({k})_{i + 1}"))
+        x = sp.Matrix(sizes[0], 1, lambda i, _, k=k: sp.Symbol(f"x^({k})_{i + 1}"))
+        y = sp.Matrix(sizes[-1], 1, lambda i, _, k=k: sp.Symbol(f"y^({k})_{i + 1}"))
         a, z = {1: x}, {}
         for l in range(1, n_l):
             z[l + 1] = W[l] * a[l] + b[l]

@@ -17,9 +17,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from derive.errors import DeriveError
 
@@ -104,7 +104,8 @@ def _run(cmd: list[str], timeout: float | None) -> Run:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        killed, lock, reaped = threading.Event(), threading.Lock(), []
+        killed, lock = threading.Event(), threading.Lock()
+        reaped: list[bool] = []
 
         def kill() -> None:  # os.kill, not proc.kill: Popen's poll() could reap the child before wait4
             with lock:

@@ -68,7 +68,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
     p.add_argument("--draws", type=_int, default=default.draws,
                    help=f"random draws for the numeric check (default {default.draws})")
-    p.add_argument("--seed", type=_int, default=default.seed, help=f"seed of every random draw (default {default.seed})")
+    p.add_argument("--seed", type=_int, default=default.seed,
+                   help=f"seed of every random draw (default {default.seed})")
     p.add_argument("--rtol", type=_float, default=default.rtol,
                    help=f"relative tolerance of the numeric check (default {default.rtol:g})")
     p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES),
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_network_options(export)
     export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
     export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
+    sub.add_parser("primitives", help="list the functions and activations derive knows (Markdown tables)")
     bench = sub.add_parser("bench", help="time `derive check` on a ladder of networks: wall, memory, phases")
     bench.add_argument("--ladder", type=_ladder, default=None, metavar="SIZES:M;…",
                        help="networks to time, e.g. '2,3,3,2:2;4,5,5,3:1' (default: six up to 10,20,20,20,5)")
@@ -226,6 +228,7 @@ def _check(args) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         from rich.console import Console
+
         from derive.render.terminal import render
         render(report, Console(), timings=args.timings)
     return EXIT_PASS if report.passed else EXIT_FAIL
@@ -279,10 +282,17 @@ def _bench(args) -> int:
     return EXIT_PASS if all(r.passed for r in rows) else EXIT_FAIL
 
 
+def _primitives(args) -> int:
+    from derive.primitives import markdown_tables
+
+    print(markdown_tables(), end="")
+    return EXIT_PASS
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"check": _check, "export": _export, "bench": _bench}[args.command](args)
+        return {"check": _check, "export": _export, "bench": _bench, "primitives": _primitives}[args.command](args)
     except DeriveError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -3,8 +3,9 @@
 An elementary function (exp, log, tanh, and the unknown f and f' of a generic
 activation) carries what each layer needs: its reverse-mode rule (autograd's
 ``defvjp`` table), its value wherever derive evaluates it (NumPy arrays, mpmath
-to 60 digits, an exact value where it has one — else exact tests treat it as a
-random function of its argument's value), and how LaTeX reads and prints it.
+to 60 digits, its exact value modulo a prime where it has one — else the
+identity test treats it as a random function of its argument's value), and how
+LaTeX reads and prints it.
 
 An activation is a formula over these functions — f, and the f' people write in
 terms of a = f(t) and t — evaluated in any of those places through ``Ops``.
@@ -19,8 +20,9 @@ read these tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +38,13 @@ GENERIC = "generic"
 class Function:
     """One elementary function: how it is differentiated, evaluated, read and printed.
 
+    ``name`` is the engines' function of that name, or an undefined one when ``unknown`` (the f
+    and f' of a generic activation). ``tex`` prints it; ``reads`` are the LaTeX names that call it.
     ``grad(ans, x, ops)`` is d f(x)/dx given ans = f(x) (None: reverse mode has no rule for it).
-    ``numpy`` evaluates it on float arrays, ``mpmath`` names mpmath's function (imported only when a
-    witness needs it)
-    ``exact`` evaluates it on exact numbers (fractions, integers modulo p) where it has an exact
-    value; None says it has none. ``unknown`` marks the undefined f and f' of a generic activation; ``derivative`` is the rule
-    as the README lists it.
+    ``numpy`` evaluates it on float arrays; ``mpmath`` names mpmath's function (imported only when
+    a witness needs it). ``mod_p`` is its exact value on exact numbers (integers modulo p,
+    fractions), a rational function of its argument, where it has one; None says it has none
+    (exp, log, tanh). ``derivative`` is the rule as the README lists it.
     """
 
     name: str
@@ -50,7 +53,7 @@ class Function:
     grad: Callable[[Any, Any, Ops], Any] | None
     numpy: Callable | None = None
     mpmath: str | None = None
-    exact: Callable | None = None
+    mod_p: Callable | None = None
     unknown: bool = False
     derivative: str = ""
 
@@ -64,22 +67,19 @@ class Function:
 class Activation:
     """One activation: f(t) and the f' people write from a = f(t) and t, as formulas over ``Ops``.
 
-    ``f`` and ``fprime`` are None for the generic activation, whose f is undefined. ``rational``:
-    f is a rational function, so exact checks put its formula in instead of keeping f(t) unknown.
-    ``reads``: LaTeX names that call it (``\\sigma(z)``); ``tex`` prints it.
+    ``generic``: f is the undefined f itself (its formulas are ``ops.f`` and ``ops.fprime``), so a
+    pass holds for every differentiable f. ``rational``: f is a rational function, so exact checks
+    put its formula in instead of keeping f(t) unknown. ``reads``: LaTeX names that call it
+    (``\\sigma(z)``); ``doc``: how the README lists it.
     """
 
     name: str
-    f: Callable[[Any, Ops], Any] | None
-    fprime: Callable[[Any, Any, Ops], Any] | None
-    tex: str = ""
+    f: Callable[[Any, Ops], Any]
+    fprime: Callable[[Any, Any, Ops], Any]
     reads: tuple[str, ...] = ()
     rational: bool = False
+    generic: bool = False
     doc: str = ""
-
-    @property
-    def generic(self) -> bool:
-        return self.f is None
 
 
 class Ops:
@@ -90,7 +90,8 @@ class Ops:
     """
 
     def __init__(self, make: Callable[[Function], Callable], lift: Callable[[Any, Any], Any]):
-        self._make, self.lift, self._made = make, lift, {}
+        self._make, self.lift = make, lift
+        self._made: dict[str, Callable] = {}
 
     def __getattr__(self, attr: str) -> Callable:
         fn = next((f for f in FUNCTIONS.values() if f.attr == attr), None)
@@ -137,9 +138,10 @@ def register(entry: Function | Activation) -> Function | Activation:
     table: dict = FUNCTIONS if isinstance(entry, Function) else ACTIVATIONS
     if entry.name in table:
         raise SpecError(f"{entry.name!r} is already registered")
-    taken = [r for r in entry.reads if reading(r) is not None]
-    if taken:
-        raise SpecError(f"the LaTeX name {taken[0]!r} already reads as {reading(taken[0]).name!r}")
+    for name in entry.reads:
+        other = reading(name)
+        if other is not None:
+            raise SpecError(f"the LaTeX name {name!r} already reads as {other.name!r}")
     table[entry.name] = entry
     _OPS.clear()
     return entry
@@ -165,25 +167,23 @@ def concrete() -> tuple[Activation, ...]:
 
 def reading(name: str) -> Function | Activation | None:
     """What a LaTeX name written before ``(…)`` calls: a function, an activation, or None."""
-    for entry in (*FUNCTIONS.values(), *ACTIVATIONS.values()):
-        if name in entry.reads:
-            return entry
-    return None
+    entries: list[Function | Activation] = [*FUNCTIONS.values(), *ACTIVATIONS.values()]
+    return next((entry for entry in entries if name in entry.reads), None)
 
 
 def markdown_tables() -> str:
     """The README's lists of functions and activations, made from the registry."""
-    lines = ["| function | LaTeX | d/dx |", "| --- | --- | --- |"]
-    lines += [f"| `{f.name}` | {', '.join(f'`{_tex(r)}(…)`' for r in f.reads) or '–'} | {f.derivative or '–'} |"
-              for f in FUNCTIONS.values()]
-    lines += ["", "| activation | LaTeX | f and the f' people write |", "| --- | --- | --- |"]
-    lines += [f"| `{a.name}` | {', '.join(f'`{_tex(r)}(…)`' for r in a.reads) or '–'} | {a.doc} |"
-              for a in ACTIVATIONS.values()]
+    def read(entry: Function | Activation) -> str:
+        return ", ".join(f"`{_spelled(r)}(…)`" for r in entry.reads) or "–"
+    lines = ["| function | read as | printed as | d/dx |", "| --- | --- | --- | --- |"]
+    lines += [f"| `{f.name}` | {read(f)} | `{f.tex}` | {f.derivative} |" for f in FUNCTIONS.values()]
+    lines += ["", "| `--activation` | read as | f and the f' people write |", "| --- | --- | --- |"]
+    lines += [f"| `{a.name}` | {read(a)} | {a.doc} |" for a in ACTIVATIONS.values()]
     return "\n".join(lines) + "\n"
 
 
-def _tex(name: str) -> str:
-    return "\\" + name if len(name) > 1 else name
+def _spelled(name: str) -> str:
+    return "\\" + name if len(name.rstrip("'")) > 1 else name
 
 
 def _sigmoid(t, o: Ops):
@@ -198,8 +198,9 @@ for _entry in (
     Function("log", r"\log", ("log", "ln"), lambda ans, x, o: 1 / x, np.log, "log", derivative="1/x"),
     Function("tanh", r"\tanh", ("tanh",), lambda ans, x, o: 1 - ans**2, np.tanh, "tanh",
              derivative="1 − tanh²(x)"),
-    Activation(GENERIC, None, None, doc="f undefined: a pass holds for every differentiable f"),
-    Activation("sigmoid", _sigmoid, lambda a, t, o: a * (1 - a), r"\sigma", ("sigma",),
+    Activation(GENERIC, lambda t, o: o.f(t), lambda a, t, o: o.fprime(t), generic=True,
+               doc="f undefined: a pass holds for every differentiable f"),
+    Activation("sigmoid", _sigmoid, lambda a, t, o: a * (1 - a), ("sigma",),
                doc="f(z) = 1/(1+e^{−z}), f'(z) = a(1−a)"),
     Activation("tanh", lambda t, o: o.tanh(t), lambda a, t, o: 1 - a**2,
                doc="f(z) = tanh z, f'(z) = 1−a²"),

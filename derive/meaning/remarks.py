@@ -1,6 +1,6 @@
 """Notation remarks: slips that do not change the mathematics, said as such and never counted as failures.
 
-The evaluator returns them with a row's value (derive.meaning.evaluate.Reading);
+The evaluator returns them with a row's value (derive.meaning.evaluator.Reading);
 nothing accumulates them across rows.
 """
 

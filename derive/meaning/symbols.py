@@ -4,7 +4,7 @@ W^l_ij, b^l_i and x, y are the parameters and data; z^l_i, a^l_i and h_{W,b}(x)
 come from the forward pass; δ^l_i is the true residual ∂J(W,b;x,y)/∂z^l_i;
 J(W,b;x,y) and J(W,b) are the losses; s_l, m, n_l and λ are numbers; f, f',
 exp, log, tanh, σ, … are the registry's functions and activations. Indices
-arrive as whole numbers: the evaluator (derive.meaning.evaluate) reads them.
+arrive as whole numbers: the evaluator (derive.meaning.evaluator) reads them.
 
 Two signals leave this module: ``Unfit`` (an index outside this network, e.g.
 δ^1 or W^l_ij with i > s_{l+1}: that instance does not exist) and
@@ -13,9 +13,10 @@ Two signals leave this module: ``Unfit`` (an index outside this network, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from derive.errors import DeriveError, NotUnderstood
 from derive.meaning.arrays import Vec, as_value
@@ -107,7 +108,7 @@ class SymbolTable:
 
     def function(self, name: str) -> Callable | None:
         """What ``name(…)`` computes on engine expressions: a function of the registry, the network's
-        f for the network's own activation (σ under sigmoid), or another activation's formula."""
+        f for the network's own activation (σ when f is the logistic function), or another activation's formula."""
         entry = reading(name)
         if isinstance(entry, Function):
             return getattr(self.eng.ops, entry.attr)

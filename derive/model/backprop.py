@@ -21,12 +21,19 @@ To check your own derivation, replace a claim's formula::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from derive.errors import ClaimError
-from derive.model.quantity import (BIAS_GRADIENT, BIAS_GRADIENT_SAMPLE, HIDDEN_RESIDUAL, OUTPUT_RESIDUAL,
-                                   WEIGHT_GRADIENT, WEIGHT_GRADIENT_SAMPLE, Quantity)
+from derive.model.quantity import (
+    BIAS_GRADIENT,
+    BIAS_GRADIENT_SAMPLE,
+    HIDDEN_RESIDUAL,
+    OUTPUT_RESIDUAL,
+    WEIGHT_GRADIENT,
+    WEIGHT_GRADIENT_SAMPLE,
+    Quantity,
+)
 
 __all__ = ["Claim", "SEED_CLAIMS", "replace_claim"]
 

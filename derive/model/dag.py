@@ -7,7 +7,10 @@ distinct node once, children before parents.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable
+from functools import reduce
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from derive.model.engines import Engine
@@ -66,18 +69,8 @@ def evaluate(eng: Engine, roots: list, symbol: Callable, number: Callable,
             values[node] = number(node)
         elif node.is_Symbol:
             values[node] = symbol(node)
-        elif node.is_Add:
-            args = [values[c] for c in node.args]
-            total = args[0]
-            for v in args[1:]:
-                total = total + v
-            values[node] = total
-        elif node.is_Mul:
-            args = [values[c] for c in node.args]
-            product = args[0]
-            for v in args[1:]:
-                product = product * v
-            values[node] = product
+        elif node.is_Add or node.is_Mul:
+            values[node] = reduce(operator.add if node.is_Add else operator.mul, (values[c] for c in node.args))
         elif node.is_Pow:
             base, exp = node.args
             if not exp.is_Integer:

@@ -17,9 +17,10 @@ SymPy is imported only when needed: it is a third of derive's start-up time.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cache, cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -47,9 +48,10 @@ class Engine(ABC):
 
     @cached_property
     def ops(self) -> Ops:
-        """The registry's functions as engine expressions: ``ops.exp(x)``, ``ops.f(x)``."""
+        """The registry's functions as engine expressions: ``ops.exp(x)``, ``ops.f(x)``; a function the engine
+        does not know (the generic f and f') is an undefined function of the engine."""
         xp = self.xp
-        return Ops(lambda fn: xp.Function(fn.name) if fn.unknown else getattr(xp, fn.name),
+        return Ops(lambda fn: getattr(xp, fn.name) if not fn.unknown and hasattr(xp, fn.name) else xp.Function(fn.name),
                    lambda c, like: xp.sympify(c))
 
     @property
@@ -107,7 +109,8 @@ class SymEngine(Engine):
 
     def applied(self, node) -> tuple[Function, Any] | None:
         if node.is_Pow:  # symengine writes exp(x) as E**x
-            return (function("exp"), node.args[1]) if node.args[0] == self.xp.E else None
+            exp = function("exp")
+            return (exp, node.args[1]) if exp is not None and node.args[0] == self.xp.E else None
         name = node.get_name() if isinstance(node, self.xp.FunctionSymbol) else type(node).__name__
         return _one_argument(function(name), node)
 
@@ -177,7 +180,7 @@ class SymPy(Engine):
     def with_fprime(self, expr):
         """``expr`` with every first derivative of f written as f'(argument)."""
         xp, swap = self.xp, {}
-        is_f = lambda e: (self.applied(e) or (None,))[0] is function("f")  # noqa: E731
+        is_f = lambda e: (self.applied(e) or (None,))[0] is function("f")
         for d in expr.atoms(xp.Subs):
             inner = d.expr
             if isinstance(inner, xp.Derivative) and is_f(inner.expr) and len(inner.variables) == 1:

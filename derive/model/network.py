@@ -122,7 +122,7 @@ class Network:
         """Fresh symbols standing for z^l when the network is cut at layer l."""
         return Indexed(f"z^{l}", {i: self.eng.xp.Symbol(f"z^{l}_{{{i}}}") for i in self.units(l)})
 
-    def world(self, sample: int | None = None, cut: int | None = None) -> "Forward":
+    def world(self, sample: int | None = None, cut: int | None = None) -> Forward:
         """The forward pass of the sample (x, y), or of sample k, or from z^l with ``cut=l``; built once.
 
         Sharing one pass keeps every expression built on it a DAG with shared nodes.

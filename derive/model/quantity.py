@@ -12,8 +12,8 @@ nothing tests a claim's id.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 __all__ = ["Quantity", "OUTPUT_RESIDUAL", "HIDDEN_RESIDUAL", "WEIGHT_GRADIENT_SAMPLE", "BIAS_GRADIENT_SAMPLE",
            "WEIGHT_GRADIENT", "BIAS_GRADIENT", "QUANTITIES"]
@@ -56,7 +56,7 @@ class Quantity:
         return self.tex.format(l=l, i=i, j=j)
 
 
-_ALL_LAYERS = lambda n_l: range(1, n_l)  # noqa: E731  (W^l and b^l exist for l = 1 … n_l − 1)
+_ALL_LAYERS = lambda n_l: range(1, n_l)
 _W, _B = (1, 0), (1,)  # W^l_ij: i in layer l+1, j in layer l; b^l_i: i in layer l+1
 
 OUTPUT_RESIDUAL = Quantity("output residual", r"\delta^{n_l}_i", "z", True, lambda n_l: range(n_l, n_l + 1), (0,),

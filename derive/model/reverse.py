@@ -11,7 +11,7 @@ expressions, not networks: layers and residuals appear nowhere in it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from derive.model.dag import post_order
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["gradient"]
 
 
-def _local(eng: Engine, node) -> list[tuple[object, object]]:
+def _local(eng: Engine, node) -> list[tuple[Any, Any]]:
     """(child, ∂node/∂child) for each child of ``node``."""
     applied = eng.applied(node)
     if applied is not None:

@@ -8,7 +8,7 @@ each claim stands or falls on its own.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
@@ -22,7 +22,8 @@ class Lazy:
     """A read-only mapping whose values are made on first use by ``make(key)``."""
 
     def __init__(self, make: Callable):
-        self._make, self._done = make, {}
+        self._make = make
+        self._done: dict = {}
 
     def __getitem__(self, key):
         if key not in self._done:

@@ -4,9 +4,7 @@
 nodes (`derive.reader.ast`). No SymPy here: turning the AST into mathematics is the caller's job.
 """
 
-from derive.reader.ast import (
-    Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var,
-)
+from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var
 from derive.reader.extract import Block, Row, display_equations, read_text
 from derive.reader.parse import MAX_DEPTH, parse_equation, parse_expression
 

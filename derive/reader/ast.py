@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from derive.primitives import function
 from derive.reader.tokens import GREEK, OPERATORS
 
 __all__ = [
@@ -25,7 +26,7 @@ class Node:
 
 def _tex(name: str) -> str:
     """Spell a stored name as LaTeX: "delta" -> "\\delta", "f'" -> "f'", "n_l" unchanged,
-    "SiLU" -> "\\operatorname{SiLU}" (a name TeX has no macro for)."""
+    "Name" -> "\\operatorname{Name}" (a name TeX has no macro for)."""
     base = name.rstrip("'")
     if len(base) <= 1 or not base.isalpha():
         return name
@@ -111,7 +112,8 @@ class Call(Node):
     semicolon: bool = False
 
     def __str__(self) -> str:
-        text = _tex(self.name)
+        fn = function(self.name)
+        text = fn.tex if fn is not None else _tex(self.name)
         if self.sub:
             text += "_{" + ", ".join(map(str, self.sub)) + "}"
         if self.sup is not None:

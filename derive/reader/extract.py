@@ -150,7 +150,7 @@ def _search(kind: str, text: str, pos: int) -> re.Match | None:
     return (pos == 0 and first_line.match(text)) or anywhere.search(text, pos)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closer(env: str) -> re.Pattern:
     """The delimiter that ends a block opened as env."""
     closing = {"$$": r"\$\$", "\\[": r"\\\]"}.get(env) or r"\\end[ \t]*\{" + re.escape(env) + r"\}"
@@ -164,7 +164,8 @@ def display_equations(text: str) -> list[Block]:
     equation, align or gather environment (starred or not, also inside $$: the block then
     takes its name). Inline $$...$$ (within one line) and fenced code are skipped.
 
-    >>> [b.env for b in display_equations("Let $$n_l$$ be.\\n$$\\n\\\\begin{align*}a&=b\\\\\\\\ &=c\\\\end{align*}\\n$$")]
+    >>> text = "Let $$n_l$$ be.\\n$$\\n\\\\begin{align*}a&=b\\\\\\\\ &=c\\\\end{align*}\\n$$"
+    >>> [b.env for b in display_equations(text)]
     ['align*']
     """
     cursor, blocks, pos = _Cursor(text), [], 0
@@ -175,8 +176,8 @@ def display_equations(text: str) -> list[Block]:
         if kind == "fence":
             fence = _LINE_START["fence"][0].search(text, pos)
             pos = fence.end() if fence else len(text)
-        elif kind == "dollars" or not cursor.in_inline_math(match.start()) and (
-                match.group(1) or match.group(2) in ENVIRONMENTS):
+        elif kind == "dollars" or (not cursor.in_inline_math(match.start()) and (
+                match.group(1) or match.group(2) in ENVIRONMENTS)):
             env = "$$" if kind == "dollars" else "\\[" if match.group(1) else match.group(2)
             line = cursor.line_at(pos)
             closing = _find(_closer(env), text, pos)

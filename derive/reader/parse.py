@@ -10,41 +10,15 @@ import sys
 from fractions import Fraction
 
 from derive.errors import ParseError
-from derive.reader.ast import (
-    Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var,
-)
-from derive.primitives import reading
+from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var
+from derive.reader.notation import call, index, is_call, symbol
 from derive.reader.tokens import CLOSERS, Tok, fail, tokenize
 
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
-CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi"})  # with the registry's names: g(...) is a call
-LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
-SAMPLED = frozenset({"x", "y"})  # superscript = sample index
 _ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
-
-
-def _index(node: Node) -> Node:
-    """Read a script as an index expression: bare letters (and n_l) become Var."""
-    if isinstance(node, Sym) and not node.sub and node.sup is None and node.sample is None:
-        return Var(node.name)
-    if isinstance(node, Add):
-        return Add(tuple(map(_index, node.terms)))
-    if isinstance(node, Mul):
-        return Mul(tuple(map(_index, node.factors)))
-    if isinstance(node, Neg):
-        return Neg(_index(node.x))
-    return node
-
-
-def _units(items: list[Node]) -> tuple[Node, ...]:
-    """Subscript indices: {ij} and {i,j} are two indices, {l+1} or {n_l} one."""
-    if len(items) == 1 and isinstance(items[0], Mul) and all(
-            isinstance(f, Sym) and len(f.name) == 1 and f == Sym(f.name) for f in items[0].factors):
-        items = list(items[0].factors)
-    return tuple(map(_index, items))
 
 
 def _extend(factors: list[Node], node: Node) -> None:
@@ -95,7 +69,7 @@ class _Parser:
 
     def expr(self, one_term: bool = False) -> Node:
         """Signed product terms joined by + and -; of a run of signs only the parity is kept."""
-        terms = []
+        terms: list[Node] = []
         while True:
             negative = False
             while self.peek().kind in ("+", "-"):
@@ -110,7 +84,8 @@ class _Parser:
 
     def product(self) -> Node:
         """Factors by juxtaposition, \\cdot, \\times or *; a/b/c is a over (b c)."""
-        num, den = [], []
+        num: list[Node] = []
+        den: list[Node] = []
         _extend(num, self.factor())
         while not self.ends_product(tok := self.peek()):
             if tok.kind == "/":
@@ -183,53 +158,47 @@ class _Parser:
                 raise fail(f"double script after {node}", self.peek().col)
         return node
 
-    def arg(self, after: Tok | None = None, separators: str = "") -> Node | list[Node]:
-        """TeX's macro argument: one token or one {group}; a list of items when separators are given."""
+    def arg(self, after: Tok | None = None) -> Node:
+        """TeX's macro argument: one token or one {group}."""
+        return self.args(after)[0]
+
+    def args(self, after: Tok | None = None, separators: str = "") -> list[Node]:
+        """A macro argument, split at ``separators`` inside a {group}: _{i,j} gives two items."""
         tok = self.next()
         if tok.kind == "{":
             items, _ = self.group(tok, separators)
-            return items if separators else items[0]
+            return items
         if tok.kind == "num" and len(tok.text) > 1 and tok.text[0] != ".":  # x_12 is x_1 times 2
             self.i -= 1
             self.toks[self.i] = Tok("num", tok.text[1:], tok.col + 1)
             tok = Tok("num", tok.text[0], tok.col)
-        if tok.kind == "name" or tok.kind == "num" and tok.text[0] != ".":
-            node = Num(Fraction(tok.text)) if tok.kind == "num" else Sym(tok.text)
-            return [node] if separators else node
+        if tok.kind == "name" or (tok.kind == "num" and tok.text[0] != "."):
+            return [Num(Fraction(tok.text)) if tok.kind == "num" else Sym(tok.text)]
         where = "" if after is None else f" after {after}"
         raise fail(f"expected an argument{where}, found {tok}", tok.col)
 
     def named(self, tok: Tok) -> Node:
         """A letter or macro with its scripts and primes: an indexed symbol or a function call."""
-        name, sub, sup, primes = tok.text, None, None, 0
+        name, primes = tok.text, 0
+        sub: list[Node] | None = None
+        sup: Node | None = None
         while (script := self.peek()).kind in ("_", "^", "'"):
             self.next()
-            if script.kind == "'" or script.kind == "^" and self.primed():
+            if script.kind == "'" or (script.kind == "^" and self.primed()):
                 primes += 1
             elif (sub if script.kind == "_" else sup) is not None:
                 raise fail(f"double {'sub' if script.kind == '_' else 'super'}script", script.col)
             elif script.kind == "_":
-                sub = self.arg(script, ",")
+                sub = self.args(script, ",")
             else:
                 sup = self.arg(script)
-        if primes or tok.kind == "func" or name in CALLS or reading(name) is not None:
+        if primes or tok.kind == "func" or is_call(name):
             if self.peek().kind == "(":
                 args, semicolon = self.group(self.next(), ",;")
-                call = Call(name + "'" * primes, tuple(args), tuple(sub or ()),
-                            None if sup is None else _index(sup), semicolon)
-                return self.power(call)
+                return self.power(call(name + "'" * primes, args, sub, sup, semicolon))
             if primes or tok.kind == "func":
                 raise fail(f"expected '(' after {name}" + "'" * primes, self.peek().col)
-        if name == "e" and sub is None and sup is not None:
-            return Call("exp", (sup,))
-        if name == "n" and sub == [Sym("l")]:
-            name, sub = "n_l", None
-        units = _units(sub) if sub else ()
-        if name in SAMPLED:
-            return Sym(name, units, None, None if sup is None else _index(sup))
-        if name in LAYERED:
-            return Sym(name, units, None if sup is None else _index(sup))
-        return Sym(name, units) if sup is None else Pow(Sym(name, units), sup)
+        return symbol(name, sub, sup)
 
     def primed(self) -> bool:
         """After ^: consume \\prime or {\\prime} and say so."""
@@ -247,7 +216,7 @@ class _Parser:
                 self.next()
                 var, lower = self.sum_range()
             elif tok.kind == "^" and upper is None:
-                upper = _index(self.arg(self.next()))
+                upper = index(self.arg(self.next()))
         body = self.body()
         if body is None:
             raise fail("\\sum without a body", self.peek().col)
@@ -256,13 +225,13 @@ class _Parser:
     def sum_range(self) -> tuple[Var, Node | None]:
         """The subscript of \\sum: i, {i}, or {i=1}."""
         if self.peek().kind != "{":
-            var, lower = _index(self.arg()), None
+            var, lower = index(self.arg()), None
         else:
             brace, saved = self.next(), self.enter()
-            var, lower = _index(self.expr()), None
+            var, lower = index(self.expr()), None
             if self.peek().kind == "=":
                 self.next()
-                lower = _index(self.expr())
+                lower = index(self.expr())
             self.close(brace)
             self.leave(saved)
         if not isinstance(var, Var):

@@ -3,7 +3,7 @@
 Spacing, sizing (\\left, \\big...), \\label and alignment marks vanish here, so the parser
 only ever sees what carries meaning; unknown macros and stray characters fail early. A
 function of the registry (derive.primitives) is read wherever it is spelled: \\exp, \\ln,
-\\operatorname{SiLU}, \\mathrm{SiLU}.
+\\operatorname{NAME}, \\mathrm{NAME}.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ GREEK = frozenset(
 OPERATORS = frozenset(  # TeX's own \log-like macros; any other function name is spelled \operatorname{...}
     "arccos arcsin arctan arg cos cosh cot coth csc deg det dim exp gcd hom inf ker lg lim liminf limsup ln log "
     "max min Pr sec sin sinh sup tan tanh".split())
-_NAMED = frozenset({"operatorname", "mathrm"})  # \operatorname{SiLU}: a function called by its name
+_NAMED = frozenset({"operatorname", "mathrm"})  # \operatorname{NAME}: a function called by its name
 
 _SIZERS = frozenset("left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr".split())
 _IGNORED = _SIZERS | {"displaystyle", "textstyle", "limits", "nolimits", "nonumber", "notag",
@@ -63,56 +63,66 @@ def _called(name: str) -> str:
     return entry.name if isinstance(entry, Function) else name
 
 
+def _control(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]:
+    """The token of the control sequence \\name at ``col`` (None: it vanishes), and where reading goes on."""
+    if name in _IGNORED:
+        return None, pos
+    if name in ("label", "tag"):
+        label = _LABEL.match(text, pos)
+        if label is None:
+            raise fail(f"\\{name} without {{...}}", col)
+        return None, label.end()
+    if name in _ALIASES:
+        return Tok(_ALIASES[name], "\\" + name, col), pos
+    if name in GREEK:
+        return Tok("name", name, col), pos
+    if name in _NAMED:
+        word = _NAME.match(text, pos)
+        if word is None or reading(word.group(1)) is None:
+            raise fail(f"unknown function \\{name}{{...}}", col)
+        return Tok("func", _called(word.group(1)), col), word.end()
+    if reading(name) is not None:
+        return Tok("func", _called(name), col), pos
+    if name == "\\":
+        raise fail("unexpected row break \\\\", col)
+    raise fail(f"unknown macro \\{name}", col)
+
+
+def _character(s: str, col: int) -> Tok:
+    """The token of one character that is not a letter, digit or space."""
+    if s == "*":
+        return Tok("mul", s, col)
+    if s in _CHARS:
+        return Tok(s, s, col)
+    if s == "|":
+        raise fail("absolute value |...| is not supported (use \\| for a norm)", col)
+    raise fail(f"unexpected character {s!r}", col)
+
+
 def tokenize(text: str) -> list[Tok]:
     """Split a row into tokens, dropping spacing, sizing and labels (TeX: spaces never matter in math)."""
     toks: list[Tok] = []
     pos, after_sizer = 0, False
     while pos < len(text):
         match = _TOKEN.match(text, pos)
+        assert match is not None  # the last alternative matches any character
         kind, s, col, pos = match.lastgroup, match.group(), pos + 1, match.end()
         if kind == "ws":
             continue
         if after_sizer and s == ".":  # \left. and \right. are invisible delimiters
             after_sizer = False
             continue
-        after_sizer = False
+        after_sizer = kind == "cs" and s[1:] in _SIZERS
         if kind == "cs":
-            name = s[1:]
-            if name in _IGNORED:
-                after_sizer = name in _SIZERS
-            elif name in ("label", "tag"):
-                label = _LABEL.match(text, pos)
-                if label is None:
-                    raise fail(f"\\{name} without {{...}}", col)
-                pos = label.end()
-            elif name in _ALIASES:
-                toks.append(Tok(_ALIASES[name], s, col))
-            elif name in GREEK:
-                toks.append(Tok("name", name, col))
-            elif name in _NAMED:
-                word = _NAME.match(text, pos)
-                if word is None or reading(word.group(1)) is None:
-                    raise fail(f"unknown function \\{name}{{...}}", col)
-                toks.append(Tok("func", _called(word.group(1)), col))
-                pos = word.end()
-            elif reading(name) is not None:
-                toks.append(Tok("func", _called(name), col))
-            elif name == "\\":
-                raise fail("unexpected row break \\\\", col)
-            else:
-                raise fail(f"unknown macro {s}", col)
+            tok, pos = _control(text, s[1:], col, pos)
         elif kind == "num":
-            toks.append(Tok("num", s, col))
+            tok = Tok("num", s, col)
         elif s.isascii() and s.isalpha():
-            toks.append(Tok("name", s, col))
-        elif s == "*":
-            toks.append(Tok("mul", s, col))
-        elif s in _CHARS:
-            toks.append(Tok(s, s, col))
-        elif s == "|":
-            raise fail("absolute value |...| is not supported (use \\| for a norm)", col)
+            tok = Tok("name", s, col)
         else:
-            raise fail(f"unexpected character {s!r}", col)
+            tok = _character(s, col)
+        if tok is not None:
+            toks.append(tok)
     while toks and toks[-1].kind in (",", "."):  # sentence punctuation after a display row
         toks.pop()
     toks.append(Tok("end", "", len(text) + 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from checks.results import FileReport, NumericResult, Report, Status
 from derive.model.network import Network
@@ -73,11 +74,11 @@ def _numeric(num: NumericResult | None, sides: tuple[str, str]) -> dict | None:
 def file_as_dict(report: FileReport) -> dict:
     """The report on one file: every equation or step is one entry of ``claims``."""
     net = report.nets[0]
-    claims, per_line = [], {}
+    claims, per_line = [], {}  # type: list[dict], dict[int, int]
     for r in report.results:
         n = per_line[r.step.line] = per_line.get(r.step.line, 0) + 1
         source = f"{report.path}:{r.step.line}"
-        entry = {"id": source if n == 1 else f"{source}#{n}", "source": source, "latex": r.step.text,
+        entry: dict[str, Any] = {"id": source if n == 1 else f"{source}#{n}", "source": source, "latex": r.step.text,
                  "status": r.status, "passed": r.passed}
         if r.reason:
             entry["reason"] = r.reason

@@ -6,7 +6,7 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 __all__ = ["ProgressBar"]
 
@@ -19,7 +19,9 @@ class ProgressBar:
     def __init__(self, enabled: bool = True, console: Console | None = None):
         self.console = console or Console(stderr=True)
         self.enabled = enabled and (console is not None or sys.stderr.isatty())
-        self.start, self._progress, self._task = time.monotonic(), None, None
+        self.start = time.monotonic()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
     def __call__(self, what: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -32,7 +34,8 @@ class ProgressBar:
                                       transient=True)
             self._progress.start()
             self._task = self._progress.add_task(what, total=total)
-        self._progress.update(self._task, description=what, completed=done, total=total)
+        if self._task is not None:
+            self._progress.update(self._task, description=what, completed=done, total=total)
 
     def close(self) -> None:
         if self._progress is not None:

@@ -27,7 +27,7 @@ def plain(latex: str) -> str:
     for macro, sign in _MACROS.items():
         text = text.replace(macro, sign)
     text = re.sub(r"∂\s+", "∂", text)
-    text = re.sub(r"\\text\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\(?:text|operatorname|mathrm)\s*\{([^{}]*)\}", r"\1", text)
     frac = re.compile(r"\\frac\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
     text = frac.sub(lambda m: f"{_atom(m[1].strip())}/{_atom(m[2].strip())}", text)
     text = re.sub(r"([_^])\{(.)\}", r"\1\2", text)
@@ -201,7 +201,7 @@ def file_summary(report: FileReport) -> str:
     """One line: PASS or FAIL, and the counts."""
     checked = report.checked
     unchecked = len(report.results) - len(checked)
-    good = sum(r.passed for r in checked)
+    good = sum(bool(r.passed) for r in checked)
     strict = " (--strict: unchecked equations fail)" if report.settings.strict and unchecked else ""
     if not checked:
         return f"FAIL  {report.path}: no equation could be checked ({unchecked} not checked)"

@@ -10,8 +10,9 @@ budget bounds what one step may cost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 from derive.errors import NotUnderstood
 from derive.meaning.arrays import Mat, Vec, combine, product, scalar, scale
@@ -84,7 +85,10 @@ class _Evaluator:
 
     def value(self, node: Node, env: Env):
         self.budget.spend()
-        return _DISPATCH[type(node)](self, node, env)
+        method = _DISPATCH.get(type(node))
+        if method is None:  # a bug, not a row derive cannot read: it must not end as "not checked"
+            raise TypeError(f"the evaluator has no method for {type(node).__name__}")
+        return method(self, node, env)
 
     def index(self, node: Node, env: Env) -> int:
         v = self.value(node, env)
@@ -260,6 +264,7 @@ class _Evaluator:
         raise NotUnderstood(f"derivatives with respect to {wrt} are not supported")
 
 
+# One method per node class of derive.reader.ast.
 _DISPATCH: dict[type, Callable] = {Num: _Evaluator.num, Var: _Evaluator.var, Sym: _Evaluator.sym,
                                    Call: _Evaluator.call, Add: _Evaluator.add, Neg: _Evaluator.neg,
                                    Mul: _Evaluator.mul, Frac: _Evaluator.frac, Pow: _Evaluator.pow,
