@@ -94,12 +94,12 @@ class Ops:
         self._made: dict[str, Callable] = {}
 
     def __getattr__(self, attr: str) -> Callable:
-        fn = next((f for f in FUNCTIONS.values() if f.attr == attr), None)
-        if fn is None:
-            raise AttributeError(attr)
-        if fn.name not in self._made:
-            self._made[fn.name] = self._make(fn)
-        return self._made[fn.name]
+        if attr not in self._made:
+            fn = next((f for f in FUNCTIONS.values() if f.attr == attr), None)
+            if fn is None:
+                raise AttributeError(attr)
+            self._made[attr] = self._make(fn)
+        return self._made[attr]
 
 
 def _in(where: str) -> Callable[[Function], Callable]:
@@ -161,7 +161,7 @@ def activation(name: str) -> Activation:
 
 
 def concrete() -> tuple[Activation, ...]:
-    """Every activation with a formula: the ones a check of the generic f runs numerically."""
+    """Every activation but the generic one: those a check of the generic f runs numerically."""
     return tuple(a for a in ACTIVATIONS.values() if not a.generic)
 
 

@@ -87,6 +87,13 @@ def run_cli() -> CommandLine:
     return CommandLine()
 
 
+@pytest.fixture
+def plain_console_env(monkeypatch) -> None:
+    """For a test that runs ``derive.cli.main`` in this process: rich sees none of its variables, as in ``run_cli``."""
+    for name in _RICH_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark ``cli`` every test that runs the command line through ``run_cli``."""
     for item in items:

@@ -10,10 +10,10 @@ import symengine
 import sympy
 
 from checks.symbolic import fprime_lemma
+from derive.errors import SpecError
+from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.model.engines import engine
 from derive.primitives import ACTIVATIONS, activation, concrete, ops
-from derive.model.backprop import SEED_CLAIMS, replace_claim
-from derive.errors import SpecError
 
 NAMES = ("sigmoid", "tanh", "softplus", "identity")
 POINTS = (-3.5, -1.0, -0.25, 0.0, 0.3, 1.0, 2.75)
@@ -48,7 +48,8 @@ def test_written_fprime_in_symengine_equals_the_derivative_of_f(name):
     written = act.fprime(ft, x, SYMENGINE)
     for p in POINTS:
         at = {x: symengine.Float(p)}
-        assert float(ft.diff(x).subs(at)) == pytest.approx(float(symengine.sympify(written).subs(at)), rel=1e-13, abs=1e-15)
+        true = float(ft.diff(x).subs(at))
+        assert true == pytest.approx(float(symengine.sympify(written).subs(at)), rel=1e-13, abs=1e-15), (name, p)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,8 +58,8 @@ def test_numpy_f_and_written_fprime_match_the_symbolic_ones(name):
     ts = np.array(POINTS)
     f = sympy.lambdify(t, act.f(t, SYMPY), "numpy")
     df = sympy.lambdify(t, sympy.diff(act.f(t, SYMPY), t), "numpy")
-    np_f = lambda u: act.f(u, NUMPY)  # noqa: E731
-    np_fprime = lambda u: NUMPY.lift(act.fprime(np_f(u), u, NUMPY), u)  # noqa: E731
+    np_f = lambda u: act.f(u, NUMPY)
+    np_fprime = lambda u: NUMPY.lift(act.fprime(np_f(u), u, NUMPY), u)
     np.testing.assert_allclose(np_f(ts), np.broadcast_to(f(ts), ts.shape), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(np_fprime(ts), np.broadcast_to(df(ts), ts.shape), rtol=1e-13, atol=1e-15)
     # and against a central difference of the NumPy f itself

@@ -192,7 +192,8 @@ def bad_runs(run_cli, tmp_path_factory) -> dict:
     """Every bad input, run concurrently (each is a fresh interpreter, in a folder of its own):
     name -> (CompletedProcess, that folder)."""
     folders = [tmp_path_factory.mktemp("bad") for _ in BAD_INPUTS]
-    commands = [tuple(a.replace("{tmp}", str(tmp)) for a in args) for (args, _), tmp in zip(BAD_INPUTS.values(), folders)]
+    commands = [tuple(a.replace("{tmp}", str(tmp)) for a in args)
+                for (args, _), tmp in zip(BAD_INPUTS.values(), folders)]
     runs = run_cli.many(commands, cwd=folders)
     return {name: (out, tmp) for name, out, tmp in zip(BAD_INPUTS, runs, folders)}
 
@@ -225,7 +226,7 @@ def _sign_flipped_output_residual(v, l, i, j):
 
 
 @pytest.fixture
-def planted_wrong_claim(monkeypatch):
+def planted_wrong_claim(monkeypatch, plain_console_env):
     """Make every report the CLI builds check δ^{n_l} with its sign flipped.
 
     ``checks.report.run`` binds SEED_CLAIMS as a default argument at import time,
@@ -239,8 +240,6 @@ def planted_wrong_claim(monkeypatch):
         return real_run(net, claims, **options)
 
     monkeypatch.setattr(checks.report, "run", run_with_wrong_claim)
-    for name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE"):
-        monkeypatch.delenv(name, raising=False)
     return claims
 
 

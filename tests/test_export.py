@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from checks.report import run
-from derive.primitives import activation
 from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.model.network import Network
+from derive.primitives import activation
 from derive.render.export import latex, markdown
 
 VERIFIED = "Verified claims"
 NOT_VERIFIED = "Claims that did not pass (not verified)"
-
-_ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
 
 
 def compile_latex(tex_path) -> subprocess.CompletedProcess:
@@ -53,18 +49,18 @@ def sections(document: str, headings: tuple[str, str]) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(run_cli, tmp_path_factory):
+    """``derive export --latex out.tex --markdown out.md`` in a fresh folder: (CompletedProcess, folder)."""
     folder = tmp_path_factory.mktemp("export")
-    out = subprocess.run([sys.executable, "-m", "derive", "export", "--latex", "out.tex", "--markdown", "out.md"],
-                         cwd=folder, capture_output=True, text=True, encoding="utf-8", env=_ENV, timeout=300)
-    return out, folder
+    return run_cli("export", "--latex", "out.tex", "--markdown", "out.md", cwd=folder), folder
 
 
 def test_export_writes_both_files_and_exits_0(exported):
     out, folder = exported
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    assert out.stdout.splitlines() == ["wrote out.tex (6 of 6 claims verified)", "wrote out.md (6 of 6 claims verified)"]
+    assert out.stdout.splitlines() == ["wrote out.tex (6 of 6 claims verified)",
+                                       "wrote out.md (6 of 6 claims verified)"]
     assert (folder / "out.tex").stat().st_size > 0
     assert (folder / "out.md").stat().st_size > 0
 

@@ -26,7 +26,7 @@ from derive.model.network import Network, forward
     (dict(sizes=(2, 2), engine="numpy"), r"unknown engine 'numpy'.*symengine.*sympy"),
     (dict(sizes=(2, 2), engine="SymPy"), r"unknown engine 'SymPy'"),
     (dict(sizes=(2, 2), lam="0.1"), r"λ must be a finite number or None"),
-        (dict(sizes=(2, 2), lam=float("nan")), r"λ must be a finite number or None"),
+    (dict(sizes=(2, 2), lam=float("nan")), r"λ must be a finite number or None"),
 ], ids=["no layers", "one layer", "width 0", "negative width", "float width", "str width", "bool width",
         "m=0", "m<0", "m not whole", "engine numpy", "engine case", "lambda str", "lambda nan"])
 def test_bad_network_spec_raises_spec_error_naming_the_problem(kwargs, message):

@@ -1,24 +1,22 @@
 """`derive check FILE...`: a derivation read as written, every equation and every step of every chain.
 
-Every test runs the real command line in a subprocess. The slow runs (the seed,
-the planted errors) are done once per module and shared; independent runs go
-in parallel, one per CPU, so a 2-core machine is kept busy but not flooded.
+Every test runs the real command line in a subprocess (``run_cli``), on a wide
+terminal so that rich never wraps a FILE:LINE reference. The slow runs (the
+seed, the planted errors) are done once per module and shared; independent runs
+go in parallel (``run_cli.many``, one per CPU), so a 2-core machine is kept busy
+but not flooded.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
-TIMEOUT = 300  # a hang fails the test rather than blocking the suite
+WIDTH = 200  # columns: a wide terminal, so that rich never wraps a FILE:LINE reference
 
 # The display rows of the seed, by the line where each starts (count them in the seed):
 # line 12 (one-sample loss), 18-19 (forward pass), 27 and 29 (the regularised loss, an align*
@@ -51,20 +49,16 @@ PLANTED = [
 ]
 
 
-def _env() -> dict:
-    # a wide terminal, so that rich never wraps a FILE:LINE reference
-    return {**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
+@pytest.fixture(scope="session")
+def derive(run_cli):
+    """``derive(*args, cwd=)``: the command line on a WIDTH-column terminal."""
+    return lambda *args, cwd=None: run_cli(*args, cwd=cwd, width=WIDTH)
 
 
-def derive(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "derive", *map(str, args)], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT)
-
-
-def derive_many(commands: list[tuple], cwd: Path | None = None) -> list[subprocess.CompletedProcess]:
-    """Run several independent `derive` commands, as many at once as there are CPUs."""
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return list(pool.map(lambda args: derive(*args, cwd=cwd), commands))
+@pytest.fixture(scope="session")
+def derive_many(run_cli):
+    """``derive_many([args, ...], cwd=)``: independent commands on a WIDTH-column terminal, run concurrently."""
+    return lambda commands, cwd=None: run_cli.many(commands, cwd=cwd, width=WIDTH)
 
 
 def json_lines(proc: subprocess.CompletedProcess) -> list[dict]:
@@ -79,12 +73,6 @@ def one_doc(proc: subprocess.CompletedProcess) -> dict:
 
 def line_of(entry: dict) -> int:
     return int(entry["source"].rsplit(":", 1)[1])
-
-
-def seed_text() -> str:
-    if not SEED.is_file():
-        pytest.fail(f"the seed post is missing: {SEED}")
-    return SEED.read_text(encoding="utf-8")
 
 
 def planted(text: str, line: int, old: str, new: str) -> str:
@@ -108,31 +96,30 @@ def display(*equations: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def seed_runs():
+def seed_runs(derive_many, seed_path):
     """The seed, checked once as JSON and once for the terminal, in parallel."""
-    seed_text()
-    as_json, terminal = derive_many([("check", "--json", SEED), ("check", SEED)])
+    as_json, terminal = derive_many([("check", "--json", seed_path), ("check", seed_path)])
     return as_json, terminal
 
 
-def test_seed_as_written_passes(seed_runs):
+def test_seed_as_written_passes(seed_runs, seed_path):
     as_json, terminal = seed_runs
     assert as_json.returncode == 0, as_json.stdout + as_json.stderr
     assert terminal.returncode == 0, terminal.stdout + terminal.stderr
     doc = one_doc(as_json)
     assert doc["passed"] is True
-    assert doc["file"] == str(SEED)
+    assert doc["file"] == str(seed_path)
     assert doc["network"]["sizes"] == [[2, 3, 2], [2, 3, 3, 2]]
     assert doc["claims"]
     for entry in doc["claims"]:
-        assert entry["source"] == f"{SEED}:{line_of(entry)}"
+        assert entry["source"] == f"{seed_path}:{line_of(entry)}"
         assert entry["status"] == "passed", entry
         assert entry["passed"] is True, entry
     assert "PASS" in terminal.stdout and "FAIL" not in terminal.stdout
 
 
-def test_seed_every_display_row_has_a_passed_entry(seed_runs):
-    lines = seed_text().splitlines()
+def test_seed_every_display_row_has_a_passed_entry(seed_runs, seed_text):
+    lines = seed_text.splitlines()
     assert all("=" in lines[n - 1] for n in SEED_ROWS)  # the list above points at equations
     doc = one_doc(seed_runs[0])
     found = Counter(line_of(e) for e in doc["claims"] if e["passed"])
@@ -171,11 +158,11 @@ def test_seed_remarks_on_index_i_and_dropped_bias(seed_runs):
 
 
 @pytest.fixture(scope="module")
-def planted_runs(tmp_path_factory):
+def planted_runs(derive_many, seed_text, tmp_path_factory):
     """Each planted seed checked alone with --json (default networks), and all of them in one call for
     the terminal report, whose job here is only to name the line (on the smaller 2,3,2 network, to
     save time). The long single call starts first, so the --json runs go alongside it."""
-    text = seed_text()
+    text = seed_text
     folder = tmp_path_factory.mktemp("planted")
     names = []
     for name, line, old, new, _ in PLANTED:
@@ -186,6 +173,7 @@ def planted_runs(tmp_path_factory):
     return dict(zip(names, procs)), terminal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, line, old, new, reported", PLANTED, ids=[p[0] for p in PLANTED])
 def test_planted_error_fails_at_its_line(planted_runs, name, line, old, new, reported):
     runs, terminal = planted_runs
@@ -206,6 +194,7 @@ def test_planted_error_fails_at_its_line(planted_runs, name, line, old, new, rep
     assert f"FAIL  {name}.txt:" in terminal.stdout
 
 
+@pytest.mark.slow
 def test_planted_errors_in_one_call_exit_1_with_one_report_each(planted_runs):
     runs, terminal = planted_runs
     assert terminal.returncode == 1, terminal.stderr
@@ -226,7 +215,7 @@ TANH_FORM = r"\delta_i^{n_l} = -(y_i - a_i^{n_l})\, (1 - (a_i^{n_l})^2)"
     (SIGMOID_FORM, "generic", 1), (SIGMOID_FORM, "sigmoid", 0),
     (TANH_FORM, "tanh", 0), (TANH_FORM, "sigmoid", 1),
 ], ids=["sigmoid_form_generic", "sigmoid_form_sigmoid", "tanh_form_tanh", "tanh_form_sigmoid"])
-def test_activation_specific_claim_holds_only_for_its_activation(tmp_path, form, activation, code):
+def test_activation_specific_claim_holds_only_for_its_activation(derive, tmp_path, form, activation, code):
     write(tmp_path, "claim.md", f"$$\n{form}\n$$\n")
     proc = derive("check", "--json", "claim.md", "--activation", activation, cwd=tmp_path)
     assert proc.returncode == code, proc.stdout + proc.stderr
@@ -239,7 +228,7 @@ def test_activation_specific_claim_holds_only_for_its_activation(tmp_path, form,
 
 
 @pytest.fixture(scope="module")
-def round_trip(tmp_path_factory):
+def round_trip(derive_many, tmp_path_factory):
     """`derive export --latex out.tex` and `--markdown out.md`, then `derive check` on each."""
     folder = tmp_path_factory.mktemp("export")
     exports = derive_many([("export", "--latex", "out.tex"), ("export", "--markdown", "out.md")], cwd=folder)
@@ -260,7 +249,7 @@ def test_exported_document_checks_clean(round_trip, name):
 # ---------------------------------------------------------------- --strict and nothing to check
 
 
-def test_unreadable_equation_is_not_checked_and_fails_only_with_strict(tmp_path):
+def test_unreadable_equation_is_not_checked_and_fails_only_with_strict(derive_many, tmp_path):
     write(tmp_path, "mixed.md", display(OUTPUT_RESIDUAL, r"\int x = 1"))
     lenient, strict = derive_many([("check", "--json", "mixed.md"), ("check", "--json", "--strict", "mixed.md")],
                                   cwd=tmp_path)
@@ -276,7 +265,7 @@ def test_unreadable_equation_is_not_checked_and_fails_only_with_strict(tmp_path)
 
 @pytest.mark.parametrize("text", ["Only prose, and inline $$x$$ math.\n", display(r"\int x = 1")],
                          ids=["no_display_math", "only_unreadable"])
-def test_file_with_nothing_checkable_fails(tmp_path, text):
+def test_file_with_nothing_checkable_fails(derive, tmp_path, text):
     write(tmp_path, "empty.md", text)
     proc = derive("check", "empty.md", cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -286,7 +275,7 @@ def test_file_with_nothing_checkable_fails(tmp_path, text):
 # ---------------------------------------------------------------- several files in one call
 
 
-def test_several_files_exit_with_the_worst_code_and_one_json_line_each(tmp_path):
+def test_several_files_exit_with_the_worst_code_and_one_json_line_each(derive_many, tmp_path):
     write(tmp_path, "good.md", display(OUTPUT_RESIDUAL))
     write(tmp_path, "bad.md", display(OUTPUT_RESIDUAL_WRONG))
     good, mixed, missing = derive_many([
@@ -325,7 +314,7 @@ ENVIRONMENTS = {
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_environment_true_equations_pass_and_a_wrong_one_fails_at_its_line(tmp_path, env):
+def test_environment_true_equations_pass_and_a_wrong_one_fails_at_its_line(derive, tmp_path, env):
     begin, end, good, bad = ENVIRONMENTS[env]
     lines = [r"\documentclass{article}", r"\begin{document}", "A true one:", begin, *good, end,
              "A wrong one:", begin, *bad, end, r"\end{document}"]
@@ -349,7 +338,7 @@ def test_environment_true_equations_pass_and_a_wrong_one_fails_at_its_line(tmp_p
 # ---------------------------------------------------------------- --sizes
 
 
-def test_sizes_option_applies_to_files(tmp_path):
+def test_sizes_option_applies_to_files(derive, tmp_path):
     write(tmp_path, "good.md", display(OUTPUT_RESIDUAL))
     proc = derive("check", "--json", "--sizes", "2,4,4,3", "good.md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

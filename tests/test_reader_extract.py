@@ -1,6 +1,5 @@
 """Finding display equations: the seed post, Markdown and LaTeX forms, hostile input, file reading."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -8,14 +7,10 @@ import pytest
 from derive.errors import ReadError
 from derive.reader import Block, Row, display_equations, parse_equation, read_text
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
-
 
 @pytest.fixture(scope="module")
-def seed_blocks() -> list[Block]:
-    if not SEED.exists():
-        pytest.fail(f"the seed post is missing: {SEED}")
-    return display_equations(read_text(SEED))
+def seed_blocks(seed_path) -> list[Block]:
+    return display_equations(read_text(seed_path))
 
 
 def test_seed_blocks_are_found_at_their_opening_lines(seed_blocks):
@@ -142,33 +137,34 @@ def test_empty_rows_and_unknown_environments_are_ignored():
     assert display_equations("\\begin{document}\\begin{itemize} x \\end{itemize}") == []
 
 
-def test_ten_megabytes_of_prose_are_scanned_in_well_under_a_second():
+# Ten megabytes, five times what a file may hold (2 MB): the scanner must still find every block, and only
+# those. How long it takes is a figure for benchmarks, not a test (tests must pass on a slow, busy machine).
+
+
+def test_ten_megabytes_of_prose_yield_every_display_block():
     sentence = "一段中文 prose with $$x_i$$ inline math, \\$5, a [link](http://x) and `code`.\n"
     paragraph = sentence * 8 + "\n```\n$$ not math $$\n```\n\n$$\na_j^l = f(z_j^l)\n$$\n\n"
-    text = paragraph * (10_000_000 // len(paragraph.encode()))
-    start = time.process_time()
-    blocks = display_equations(text)
-    assert time.process_time() - start < 1.0
-    assert len(blocks) == 10_000_000 // len(paragraph.encode())
+    copies = 10_000_000 // len(paragraph.encode())
+    blocks = display_equations(paragraph * copies)
+    assert len(blocks) == copies
+    assert all([r.text for r in b.rows] == ["a_j^l = f(z_j^l)"] and b.error is None for b in blocks)
 
 
-def test_ten_megabytes_of_the_seed_are_scanned_in_about_a_second(seed_blocks):
-    copies = 10_000_000 // SEED.stat().st_size
-    text = SEED.read_text(encoding="utf-8") * copies
-    start = time.process_time()
-    blocks = display_equations(text)
-    assert time.process_time() - start < 1.5  # 24,000 blocks and 90,000 rows; ~0.4 s when idle
+def test_ten_megabytes_of_the_seed_yield_every_block_and_row(seed_path, seed_text):
+    copies = 10_000_000 // seed_path.stat().st_size
+    blocks = display_equations(seed_text * copies)  # 24,000 blocks and 90,000 rows
     assert len(blocks) == 7 * copies and blocks[-1].rows[-1].line == 83 + 89 * (copies - 1)
 
 
-@pytest.mark.parametrize("text", [
-    "$$" * 5_000_000, "{" * 10_000_000, "\n" * 10_000_000, "\\" * 10_000_000,
-    "$$\n" + "a\\\\{" * 2_500_000, "x \\[ y" * 1_600_000, "\\$$" * 3_000_000,
+@pytest.mark.parametrize("text, error", [
+    ("$$" * 5_000_000, None), ("{" * 10_000_000, None), ("\n" * 10_000_000, None), ("\\" * 10_000_000, None),
+    ("$$\n" + "a\\\\{" * 2_500_000, "unterminated $$ block opened at line 1"),
+    ("x \\[ y" * 1_600_000, "unterminated \\[ block opened at line 1"), ("\\$$" * 3_000_000, None),
 ], ids=["dollars", "braces", "newlines", "backslashes", "open-braces", "open-bracket", "escaped"])
-def test_hostile_ten_megabytes_stay_linear(text):
-    start = time.process_time()
-    display_equations(text)
-    assert time.process_time() - start < 2.0
+def test_hostile_ten_megabytes_hold_no_equation(text, error):
+    blocks = display_equations(text)
+    assert [r for b in blocks for r in b.rows] == []
+    assert [b.error for b in blocks if b.error] == ([error] if error else [])
 
 
 def test_read_text_returns_utf8_without_bom(tmp_path):

@@ -1,19 +1,29 @@
 """Parsing the seed's index notation into the AST: each notation, the seed's rows, errors, fuzzing."""
 
 import random
-import time
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 from derive.errors import ParseError
 from derive.reader import (
-    Add, Call, Derivative, Frac, Mul, Neg, Norm, Num, Pow, Relation, Sum, Sym, Var,
-    display_equations, parse_equation, parse_expression,
+    Add,
+    Call,
+    Derivative,
+    Frac,
+    Mul,
+    Neg,
+    Norm,
+    Num,
+    Pow,
+    Relation,
+    Sum,
+    Sym,
+    Var,
+    display_equations,
+    parse_equation,
+    parse_expression,
 )
-
-SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
 
 i, j, k, l, m, nl = Var("i"), Var("j"), Var("k"), Var("l"), Var("m"), Var("n_l")
 one, two = Num(Fraction(1)), Num(Fraction(2))
@@ -254,13 +264,12 @@ def test_seed_hidden_recurrence_row():
 def test_seed_forward_pass_rows():
     assert parse_equation("z^{l+1}=W^la^l+b^l") == Relation(
         sym("z", sup=l_plus_1), (Add((Mul((sym("W", sup=l), sym("a", sup=l))), sym("b", sup=l))),))
-    assert parse_equation("a^{l+1}=f(z^{l+1})") == Relation(sym("a", sup=l_plus_1), (call("f", sym("z", sup=l_plus_1)),))
+    assert parse_equation("a^{l+1}=f(z^{l+1})") == Relation(sym("a", sup=l_plus_1),
+                                                            (call("f", sym("z", sup=l_plus_1)),))
 
 
-def test_every_seed_row_parses_and_prints_back():
-    if not SEED.exists():
-        pytest.fail(f"the seed post is missing: {SEED}")
-    rows = [r for block in display_equations(SEED.read_text(encoding="utf-8")) for r in block.rows]
+def test_every_seed_row_parses_and_prints_back(seed_text):
+    rows = [r for block in display_equations(seed_text) for r in block.rows]
     assert len(rows) == 26
     for row in rows:
         relation = parse_equation(row.text)
@@ -302,20 +311,13 @@ def test_errors_are_one_line_and_say_what_and_where(text, message):
     assert "\n" not in str(caught.value)
 
 
-def test_ten_thousand_nested_braces_are_refused_quickly():
-    start = time.perf_counter()
-    with pytest.raises(ParseError, match="^nesting deeper than 200$"):
-        parse_expression("{" * 10_000 + "x" + "}" * 10_000)
-    assert time.perf_counter() - start < 1.0
-
-
 @pytest.mark.parametrize("opener, closer", [
     ("{", "}"), ("(", ")"), ("x^{", "}"), ("\\frac{", "}{2}"), ("f(", ")"), ("\\sum ", ""),
     ("\\frac{\\partial}{\\partial x} ", ""), ("\\lVert ", "\\rVert"), ("h_{", "}x"),
 ])
 def test_nesting_is_capped_at_200_for_every_construct(opener, closer):
     parse_expression(opener * 200 + "y" + closer * 200)
-    with pytest.raises(ParseError, match="^nesting deeper than 200$"):
+    with pytest.raises(ParseError, match=r"^nesting deeper than 200$"):
         parse_expression(opener * 10_000 + "y" + closer * 10_000)
 
 
@@ -348,6 +350,8 @@ def test_random_bytes_raise_only_parse_error():
     for _ in range(3000):
         text = bytes(rng.randrange(256) for _ in range(rng.randint(0, 40))).decode("latin-1")
         try:
-            parse_equation(text)
-        except ParseError:
-            pass
+            result = parse_equation(text)
+        except ParseError as error:
+            assert "\n" not in str(error)
+        else:
+            assert parse_equation(str(result)) == result, text

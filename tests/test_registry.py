@@ -34,7 +34,7 @@ SILU = Activation("silu", lambda t, o: t / (1 + o.exp(-t)), lambda a, t, o: a + 
                   reads=("SiLU",), doc="f(z) = z/(1+e^{−z}), f'(z) = a + σ(z)(1−a)")
 
 # A post written for SiLU: the forward pass with the activation by name, the output residual with f'
-# written out in terms of a and σ (line 7), and the hidden recurrence (line 11).
+# written out in terms of a and σ (line 9), and the hidden recurrence (line 13), with f(z) = SiLU(z) for a.
 POST = r"""
 Forward pass:
 
@@ -47,7 +47,8 @@ $$
 $$
 
 $$
-\delta^{l}_i = \left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right) \left(a^{l}_i + \mathrm{SiLU}(z^l_i) - \mathrm{SiLU}(z^l_i) + \sigma(z^{l}_i)(1 - a^{l}_i)\right)
+\delta^{l}_i = \left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right)
+  \left(\mathrm{SiLU}(z^l_i) + \sigma(z^{l}_i)(1 - a^{l}_i)\right)
 $$
 """
 LINES = (5, 9, 13)

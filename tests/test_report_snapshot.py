@@ -30,9 +30,9 @@ import pytest
 from rich.console import Console
 
 from checks.report import PHASES, run
-from derive.primitives import activation
 from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.model.network import Network
+from derive.primitives import activation
 from derive.render.terminal import render
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
+import re
 
+import numpy as np
 import pytest
 from rich.console import Console
 
 from checks.budget import estimate
+from checks.numeric import Tally
 from checks.report import run
 from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.model.network import Network
-from derive.settings import Settings
 from derive.render import progress
+from derive.render.terminal import as_text
+from derive.settings import Settings
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"  # the seed post, as shipped
 GOOD = "$$\n\\delta_i^{n_l} = -(y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
 BAD = "$$\n\\delta_i^{n_l} = (y_i - a_i^{n_l})\\, f'(z_i^{n_l})\n$$\n"
-
-
-def derive(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
 
 
 def test_probabilistic_proof_states_its_error_bound():
@@ -50,14 +45,17 @@ def test_auto_method_is_exact_on_small_networks_and_probabilistic_on_large_ones(
     assert (small.method, large.method) == ("exact", "probabilistic")
 
 
-def test_json_states_the_method_and_bound():
-    doc = json.loads(derive("check", "--json", "--probabilistic", "--draws", "8").stdout)
+def test_json_states_the_method_and_bound(run_cli):
+    out = run_cli("check", "--json", "--probabilistic", "--draws", "8")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert len(doc["claims"]) == len(SEED_CLAIMS)
     assert all(c["symbolic"]["method"] == "probabilistic" and c["symbolic"]["error_bound"] <= 1e-15
                for c in doc["claims"])
 
 
-def test_a_network_too_large_is_refused_with_an_estimate():
-    out = derive("check", "--sizes", "40,80,80,10")
+def test_a_network_too_large_is_refused_with_an_estimate(run_cli):
+    out = run_cli("check", "--sizes", "40,80,80,10")
     assert out.returncode == 2
     (line,) = out.stderr.strip().splitlines()
     assert "10,570 parameters" in line and "GB" in line and "--force" in line
@@ -79,18 +77,18 @@ def files(tmp_path_factory):
     return folder, names
 
 
-def test_several_files_give_json_lines_in_order_and_the_worst_exit_code(files):
+def test_several_files_give_json_lines_in_order_and_the_worst_exit_code(run_cli, files):
     folder, names = files
-    out = derive("check", "--json", "--jobs", "2", *names, cwd=folder)
+    out = run_cli("check", "--json", "--jobs", "2", *names, cwd=folder)
     docs = [json.loads(line) for line in out.stdout.splitlines()]
     assert [d["file"] for d in docs] == names
     assert [d["passed"] for d in docs] == [True, True, True, False]
     assert out.returncode == 1
 
 
-def test_several_files_print_a_summary_row_each_and_a_total(files):
+def test_several_files_print_a_summary_row_each_and_a_total(run_cli, files):
     folder, names = files
-    out = derive("check", "--jobs", "2", *names, "missing.md", cwd=folder)
+    out = run_cli("check", "--jobs", "2", *names, "missing.md", cwd=folder)
     assert out.returncode == 2
     assert out.stderr.strip() == "derive: error: missing.md: no such file"
     rows = [line for line in out.stdout.splitlines() if line.strip().startswith(("good", "bad", "missing"))]
@@ -99,11 +97,12 @@ def test_several_files_print_a_summary_row_each_and_a_total(files):
     assert "✗ bad.md:2 (first wrong step" in out.stdout
 
 
-def test_one_job_and_two_jobs_agree(files):
+def test_one_job_and_two_jobs_agree(run_cli, files):
     folder, names = files
-    one = derive("check", "--json", "--jobs", "1", *names, cwd=folder).stdout
-    two = derive("check", "--json", "--jobs", "2", *names, cwd=folder).stdout
-    assert one == two
+    one, two = run_cli.many([("check", "--json", "--jobs", jobs, *names) for jobs in ("1", "2")], cwd=folder)
+    assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)  # bad.md fails under either
+    assert one.stdout == two.stdout
+    assert [json.loads(line)["file"] for line in one.stdout.splitlines()] == names
 
 
 def test_progress_bar_shows_claims_and_entries_once_the_work_lasts(monkeypatch):
@@ -113,21 +112,25 @@ def test_progress_bar_shows_claims_and_entries_once_the_work_lasts(monkeypatch):
         run(Network((2, 3, 2)), draws=4, progress=bar)
     text = buffer.getvalue()
     assert "entries" in text and "/" in text
+    # 2 × 39 entries on 2,3,2 (symbolic, then numeric) + 1 for differentiating; the last state is always drawn
+    assert "79/79 entries" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # colours and cursor moves removed
 
 
-def test_progress_bar_is_silent_when_quiet_or_not_a_terminal(monkeypatch):
+def test_progress_bar_is_silent_when_quiet(monkeypatch):
     monkeypatch.setattr(progress, "DELAY", 0.0)
     buffer = io.StringIO()
     with progress.ProgressBar(enabled=False, console=Console(file=buffer, force_terminal=True)) as bar:
         bar("symbolic check", 1, 2)
     assert buffer.getvalue() == ""
-    out = derive("check", "--draws", "4")  # stderr is a pipe here
+
+
+def test_progress_bar_is_silent_when_stderr_is_not_a_terminal(run_cli):
+    out = run_cli("check", "--draws", "4")  # stderr is a pipe here
+    assert out.returncode == 0, out.stdout
     assert out.stderr == ""
 
 
 def test_report_as_text_serves_as_a_pytest_assertion_message():
-    from derive.render.terminal import as_text
-
     wrong = replace_claim(SEED_CLAIMS, "delta_output", lambda v, l, i, j: (v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]))
     report = run(Network((2, 3, 2)), wrong, draws=8)
     text = as_text(report)
@@ -136,10 +139,6 @@ def test_report_as_text_serves_as_a_pytest_assertion_message():
 
 
 def test_nan_or_inf_on_either_side_is_a_numeric_failure_with_its_reason():
-    import numpy as np
-
-    from checks.numeric import Tally
-
     tally = Tally(draws=3)
     auto = np.array([[1.0, 2.0, 3.0]])
     assert tally.add(["δ^3_1"], "tanh", auto, auto.copy())

@@ -74,13 +74,19 @@ class Engine(ABC):
             return self.xp.Rational(value.numerator, value.denominator)
         return self.xp.Integer(value)
 
-    @abstractmethod
     def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
         """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on).
 
         ``compiled``: symengine compiles with LLVM (slow to build, fast to run); otherwise
         it interprets (instant to build, for few draws).
         """
+        if not exprs:
+            return lambda cols: np.zeros((0, cols.shape[1]))
+        return self._lambdify(args, exprs, compiled)
+
+    @abstractmethod
+    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
+        """``lambdify`` for at least one expression."""
 
     def replace_all(self, exprs: list, swap: dict) -> list:
         """``[e.xreplace(swap) for e in exprs]``."""
@@ -114,9 +120,7 @@ class SymEngine(Engine):
         name = node.get_name() if isinstance(node, self.xp.FunctionSymbol) else type(node).__name__
         return _one_argument(function(name), node)
 
-    def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
-        if not exprs:
-            return lambda cols: np.zeros((0, cols.shape[1]))
+    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
         fn = self.xp.Lambdify(args, exprs, cse=True, backend="llvm" if compiled else "lambda")
         # rows of the result are strided views: each is copied once, by whoever gathers them
         return lambda cols: np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T
@@ -164,9 +168,7 @@ class SymPy(Engine):
         return _one_argument(function(node.func.__name__ if isinstance(node, AppliedUndef) else type(node).__name__),
                              node)
 
-    def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
-        if not exprs:
-            return lambda cols: np.zeros((0, cols.shape[1]))
+    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
         fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
         return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
