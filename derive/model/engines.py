@@ -108,7 +108,7 @@ class Engine(ABC):
 class SymEngine(Engine):
     name = "symengine"
 
-    @property
+    @cached_property
     def xp(self) -> ModuleType:
         import symengine
         return symengine
@@ -158,15 +158,19 @@ class SymEngine(Engine):
 class SymPy(Engine):
     name = "sympy"
 
-    @property
+    @cached_property
     def xp(self) -> ModuleType:
         import sympy
         return sympy
 
-    def applied(self, node) -> tuple[Function, Any] | None:
+    @cached_property
+    def _undefined(self) -> Any:
         from sympy.core.function import AppliedUndef
-        return _one_argument(function(node.func.__name__ if isinstance(node, AppliedUndef) else type(node).__name__),
-                             node)
+        return AppliedUndef
+
+    def applied(self, node) -> tuple[Function, Any] | None:
+        name = node.func.__name__ if isinstance(node, self._undefined) else type(node).__name__
+        return _one_argument(function(name), node)
 
     def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
         fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
