@@ -55,7 +55,7 @@ _ladder = _parsed(lambda text: [(_widths(rung.split(":")[0]), int(rung.split(":"
 def _add_network_options(p: argparse.ArgumentParser) -> None:
     from derive.model.engines import ENGINES
     from derive.primitives import ACTIVATIONS, GENERIC
-    from derive.settings import METHODS, Settings
+    from derive.settings import Settings
 
     default = Settings()
 
@@ -77,7 +77,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true", help="run even a network estimated too large to finish")
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--exact", dest="method", action="store_const", const="exact", default=METHODS[0],
+    how.add_argument("--exact", dest="method", action="store_const", const="exact", default=default.method,
                      help="decide equality by exact expansion, however long it takes")
     how.add_argument("--probabilistic", dest="method", action="store_const", const="probabilistic",
                      help="decide equality by evaluation modulo a large prime (fast; error bound reported)")
