@@ -56,24 +56,26 @@ class Quantity:
         return self.tex.format(l=l, i=i, j=j)
 
 
-_ALL_LAYERS = lambda n_l: range(1, n_l)
-_W, _B = (1, 0), (1,)  # W^l_ij: i in layer l+1, j in layer l; b^l_i: i in layer l+1
+def _residual(name: str, lhs: str, layers: Callable[[int], range]) -> Quantity:
+    """δ^l_i = ∂J(W,b;x,y)/∂z^l_i, judged in the network cut at layer l."""
+    return Quantity(name, lhs, "z", True, layers, (0,), "δ^{l}_{i}", r"\delta^{{{l}}}_{{{i}}}", cut=True)
 
-OUTPUT_RESIDUAL = Quantity("output residual", r"\delta^{n_l}_i", "z", True, lambda n_l: range(n_l, n_l + 1), (0,),
-                           "δ^{l}_{i}", r"\delta^{{{l}}}_{{{i}}}", cut=True)
-HIDDEN_RESIDUAL = Quantity("hidden residual", r"\delta^{l}_i", "z", True, lambda n_l: range(n_l - 1, 1, -1), (0,),
-                           "δ^{l}_{i}", r"\delta^{{{l}}}_{{{i}}}", cut=True)
-WEIGHT_GRADIENT_SAMPLE = Quantity(
-    "per-sample weight gradient", r"\frac{\partial}{\partial W^{l}_{ij}} J(W,b;x,y)", "W", True, _ALL_LAYERS, _W,
-    "∂J(W,b;x,y)/∂W^{l}_{{{i},{j}}}", r"\partial J(W,b;x,y) / \partial W^{{{l}}}_{{{i},{j}}}")
-BIAS_GRADIENT_SAMPLE = Quantity(
-    "per-sample bias gradient", r"\frac{\partial}{\partial b^{l}_{i}} J(W,b;x,y)", "b", True, _ALL_LAYERS, _B,
-    "∂J(W,b;x,y)/∂b^{l}_{i}", r"\partial J(W,b;x,y) / \partial b^{{{l}}}_{{{i}}}")
-WEIGHT_GRADIENT = Quantity(
-    "weight gradient", r"\frac{\partial}{\partial W^{l}_{ij}} J(W,b)", "W", False, _ALL_LAYERS, _W,
-    "∂J(W,b)/∂W^{l}_{{{i},{j}}}", r"\partial J(W,b) / \partial W^{{{l}}}_{{{i},{j}}}")
-BIAS_GRADIENT = Quantity(
-    "bias gradient", r"\frac{\partial}{\partial b^{l}_{i}} J(W,b)", "b", False, _ALL_LAYERS, _B,
-    "∂J(W,b)/∂b^{l}_{i}", r"\partial J(W,b) / \partial b^{{{l}}}_{{{i}}}")
+
+def _gradient(name: str, wrt: str, per_sample: bool) -> Quantity:
+    """∂J/∂W^l_ij or ∂J/∂b^l_i (i in layer l+1, j in layer l) of the per-sample loss or of J(W,b)."""
+    loss = "J(W,b;x,y)" if per_sample else "J(W,b)"
+    weight = wrt == "W"
+    units, label, tex = ((1, 0), "{{{i},{j}}}", "{{{i},{j}}}") if weight else ((1,), "{i}", "{{{i}}}")
+    return Quantity(name, rf"\frac{{\partial}}{{\partial {wrt}^{{l}}_{{{'ij' if weight else 'i'}}}}} {loss}", wrt,
+                    per_sample, lambda n_l: range(1, n_l), units, f"∂{loss}/∂{wrt}^{{l}}_" + label,
+                    rf"\partial {loss} / \partial {wrt}^{{{{{{l}}}}}}_" + tex)
+
+
+OUTPUT_RESIDUAL = _residual("output residual", r"\delta^{n_l}_i", lambda n_l: range(n_l, n_l + 1))
+HIDDEN_RESIDUAL = _residual("hidden residual", r"\delta^{l}_i", lambda n_l: range(n_l - 1, 1, -1))
+WEIGHT_GRADIENT_SAMPLE = _gradient("per-sample weight gradient", "W", per_sample=True)
+BIAS_GRADIENT_SAMPLE = _gradient("per-sample bias gradient", "b", per_sample=True)
+WEIGHT_GRADIENT = _gradient("weight gradient", "W", per_sample=False)
+BIAS_GRADIENT = _gradient("bias gradient", "b", per_sample=False)
 QUANTITIES = (OUTPUT_RESIDUAL, HIDDEN_RESIDUAL, WEIGHT_GRADIENT_SAMPLE, BIAS_GRADIENT_SAMPLE, WEIGHT_GRADIENT,
               BIAS_GRADIENT)
