@@ -12,16 +12,16 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 from checks.draws import columns, draw, free_lambda
 from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
-from checks.results import FileReport, Status, Step, StepResult
-from checks.symbolic import Canonical, decide
-from derive.errors import DeriveError, NotUnderstood, ParseError
-from derive.meaning import Budget, Env, SymbolTable, Unfit, evaluate, free_indices
-from derive.meaning.arrays import Vec
+from checks.results import FileReport, Status, Step, StepResult, Verdict
+from checks.scope import Decider, prove_everywhere, table
+from derive.errors import DeriveError, ParseError
+from derive.meaning import Budget, free_indices
+from derive.meaning.indices import ShapeError
+from derive.meaning.instances import instances
 from derive.model.network import Network
 from derive.reader import display_equations, parse_equation, read_text
 from derive.settings import Settings
@@ -29,7 +29,7 @@ from derive.settings import Settings
 __all__ = ["read_steps", "check_text", "check_file", "DEFAULT_SIZES"]
 
 DEFAULT_SIZES = ((2, 3, 2), (2, 3, 3, 2))  # one hidden layer, and two so that the recurrence is exercised
-MAX_FREE = 3  # free indices per equation: l, i, j
+MAX_FREE = 4  # free indices per equation: l, i, j and one more (∂J/∂W^l_kj = a^l_j δ^{l+1}_i)
 MAX_STEPS = 500  # equations and steps checked in one file; the rest are listed as not checked
 
 
@@ -37,6 +37,10 @@ def read_steps(text: str) -> list[Step]:
     """Every step of every display equation of ``text``, in order."""
     steps: list[Step] = []
     for block in display_equations(text):
+        if block.skip:  # the author's marker: every row listed as skipped, none read or checked
+            rows = [(r.line, r.text) for r in block.rows] or ([(block.start_line, "")] if block.error else [])
+            steps += [Step(n, t, reason="marked derive: skip", chain=n, skip=True) for n, t in rows]
+            continue
         if block.error:
             steps.append(Step(block.start_line, "", reason=block.error, chain=block.start_line))
             continue
@@ -64,38 +68,13 @@ def read_steps(text: str) -> list[Step]:
     return steps
 
 
-def _bindings(names: list[str], net: Network):
-    biggest = max(net.sizes)
-    ranges = [range(1, net.n_l + 1) if n == "l" else range(1, biggest + 1) for n in names]
-    for combo in itertools.product(*ranges):
-        yield dict(zip(names, combo))
-
-
-def _pairs(left, right) -> list[tuple[str, object, object]]:
-    if isinstance(left, Vec) and isinstance(right, Vec) and len(left.items) == len(right.items):
-        return [(f"unit {u}", a, b) for u, a, b in zip(itertools.count(1), left.items, right.items)]
-    if isinstance(left, Vec) or isinstance(right, Vec):
-        raise NotUnderstood("one side is a vector and the other is not (or of another length)")
-    return [("", left, right)]
-
-
-@lru_cache(maxsize=8)
-def _table(net: Network) -> SymbolTable:
-    """One symbol table per network and process: the residuals and forward passes it builds serve every file."""
-    return SymbolTable(net)
-
-
-@lru_cache(maxsize=8)
-def _canonical(net: Network) -> Canonical:
-    return Canonical(net.eng, net.activation)
-
-
 class _Checker:
     """Symbolic pass over all steps, gathering the instances for one batched numeric pass."""
 
     def __init__(self, nets: tuple[Network, ...], settings: Settings):
         self.nets, self.settings = nets, settings
         self.numeric: dict = {net: [] for net in nets}  # net -> [(step index, label, left, right)]
+        self.decide = Decider(settings.seed)
 
     def symbolic(self, index: int, step: Step) -> StepResult:
         if step.reason or step.lhs is None or step.rhs is None:
@@ -103,40 +82,40 @@ class _Checker:
         names = sorted(free_indices(step.lhs) | free_indices(step.rhs))
         if len(names) > MAX_FREE:
             return StepResult(step, Status.NOT_CHECKED, f"too many free indices ({', '.join(names)})")
-        count, first, undecided = 0, None, None
-        remarks: set[str] = set()
+        self.decide = Decider(self.settings.seed)  # witness seeds count from each step's first instance
         try:
-            for net in self.nets:
-                table, budget = _table(net), Budget()
-                for units in _bindings(names, net):
-                    env = Env(units=units)
-                    try:  # an instance exists where both sides do: l ranges as the equation allows
-                        left = evaluate(table, step.lhs, env, budget)
-                        right = evaluate(table, step.rhs, env, budget)
-                    except Unfit:
-                        continue
-                    remarks |= right.remarks | (left.remarks if step.own_lhs else frozenset())  # said at its own row
-                    where = f"network {','.join(map(str, net.sizes))}" + "".join(
-                        f", {k} = {v}" for k, v in units.items())
-                    for unit, a, b in _pairs(left.value, right.value):
-                        count += 1
-                        label = where + (f", {unit}" if unit else "")
-                        self.numeric[net].append((index, label, a, b))
-                        if first:
-                            continue
-                        v = decide(net.eng, net.activation, _canonical(net), a, b, self.settings.seed + count, label)
-                        if v.status is Status.REFUTED:
-                            first = v.failure
-                        elif v.status is Status.UNDECIDED and undecided is None:
-                            undecided = v.failure
+            count, first, remarks = self.on_test_networks(index, step, names)
+        except ShapeError as exc:  # an index typed by two layers, or one that runs past a width: wrong
+            return StepResult(step, Status.FAILED, f"shapes do not match: {exc}", 0, Status.REFUTED)
         except DeriveError as exc:  # NotUnderstood, or an index error of the reader's: said, not checked
             return StepResult(step, Status.NOT_CHECKED, str(exc))
-        if count == 0 and first is None:
+        if count == 0:
             sizes = " and ".join(",".join(map(str, n.sizes)) for n in self.nets)
             return StepResult(step, Status.NOT_CHECKED, f"no layer or unit of the test networks ({sizes}) fits it")
-        status = Status.REFUTED if first else (Status.UNDECIDED if undecided else Status.PROVED)
-        return StepResult(step, Status.PASSED if status is Status.PROVED else Status.FAILED, "", count, status,
-                          first or undecided, remarks=tuple(sorted(remarks)))
+        scope = None
+        if first.status is Status.PROVED:
+            scope, verdict = prove_everywhere(step.lhs, step.rhs, names, self.nets[0], self.decide)
+            if verdict is not None:  # a refutation on the grid fails the step even where the test networks pass it
+                scope, first = None, verdict
+        return StepResult(step, Status.PASSED if first.status is Status.PROVED else Status.FAILED, "", count,
+                          first.status, first.failure, remarks=tuple(sorted(remarks)), scope=scope)
+
+    def on_test_networks(self, index: int, step: Step, names: list[str]) -> tuple[int, Verdict, set[str]]:
+        """Decide every instance on the test networks (keeping them for the numeric pass): how many there
+        are, the first refutation (else the first undecided one, else a proof), and the notation remarks."""
+        count, first, remarks = 0, Verdict(Status.PROVED), set[str]()
+        assert step.lhs is not None and step.rhs is not None
+        for net in self.nets:
+            for inst in instances(table(net), step.lhs, step.rhs, names, Budget()):
+                remarks |= inst.right.remarks | (inst.left.remarks if step.own_lhs else frozenset())  # at its own row
+                for unit, a, b in inst.pairs():
+                    count += 1
+                    label = inst.where(net.sizes) + (f", {unit}" if unit else "")
+                    self.numeric[net].append((index, label, a, b))
+                    if first.status is not Status.REFUTED:
+                        v = self.decide(net, a, b, label)
+                        first = v if v.status is Status.REFUTED or first.status is Status.PROVED else first
+        return count, first, remarks
 
     def numeric_pass(self, results: list[StepResult]) -> list[StepResult]:
         tallies: dict[int, Tally] = {}
@@ -182,6 +161,9 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     results = []
     for k, step in enumerate(steps):
         say(f"{path}:{step.line}", k, len(steps) + 1)
+        if step.skip:  # marked by the author: never checked, never passed
+            results.append(StepResult(step, Status.SKIPPED, step.reason))
+            continue
         if k >= MAX_STEPS:
             results.append(StepResult(step, Status.NOT_CHECKED, f"beyond the first {MAX_STEPS} equations of the file"))
             continue

@@ -9,7 +9,8 @@ from dataclasses import replace
 
 from checks.draws import draw
 from checks.numeric import check_numeric, evaluators_for
-from checks.results import ClaimResult, Report
+from checks.results import ClaimResult, Report, Status, SymbolicResult
+from checks.scope import claim_scope
 from checks.symbolic import Canonical, check_symbolic
 from derive.model.autodiff import differentiate
 from derive.model.backprop import SEED_CLAIMS, Claim
@@ -54,7 +55,8 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, settings: Setting
     with _timed(timings, "symbolic check"):
         for c, n in zip(claims, sizes):
             say(f"symbolic check · {c.id}", done, total)
-            symbolic.append(check_symbolic(c, d, canon, settings.seed, settings.method))
+            symbolic.append(_everywhere(c, net, check_symbolic(c, d, canon, settings.seed, settings.method),
+                                        settings.seed))
             done += n
     evaluators = evaluators_for(d, draw(net, settings.draws, settings.seed))
     with _timed(timings, "lambdify"):
@@ -70,3 +72,13 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, settings: Setting
     say("done", total, total)
     results = tuple(ClaimResult(c, s, n) for c, s, n in zip(claims, symbolic, numeric))
     return Report(net, settings, results, tuple(ev.act.name for ev in evaluators), timings)
+
+
+def _everywhere(claim: Claim, net: Network, result: SymbolicResult, seed: int) -> SymbolicResult:
+    """A claim proved on ``net``, then on its windows at every width of its grid (checks.scope)."""
+    if result.status is not Status.PROVED:
+        return result
+    scope, verdict = claim_scope(claim, net, seed)
+    if verdict is None:
+        return replace(result, scope=scope)
+    return replace(result, status=verdict.status, failure=verdict.failure, note="on the grid of widths and depths")

@@ -17,7 +17,7 @@ from derive.reader.ast import Node
 from derive.settings import Settings
 
 __all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
-           "Step", "StepResult", "FileReport", "FileSummary"]
+           "Step", "Scope", "StepResult", "FileReport", "FileSummary"]
 
 
 class Status(str, Enum):
@@ -30,6 +30,7 @@ class Status(str, Enum):
     PASSED = "passed"
     FAILED = "failed"
     NOT_CHECKED = "not checked"  # derive could not read or interpret it: never a pass
+    SKIPPED = "skipped"  # the author marked it ``derive: skip``: listed, never checked, never a pass
 
     def __str__(self) -> str:
         return self.value
@@ -62,6 +63,23 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """For what networks a passed equation is proved: ``kind`` "all" (every width and depth, by the
+    windows and width grid it was checked on) or "test networks" (and why it is not covered)."""
+
+    kind: str
+    grid: tuple[str, ...] = ()
+    windows: tuple[str, ...] = ()
+    not_covered: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.kind == "all":
+            return "proved for all widths and depths"
+        return "proved on the test networks only" + (f": {'; '.join(self.not_covered)}" if self.not_covered else "")
+
+
+@dataclass(frozen=True)
 class SymbolicResult:
     status: Status
     entries: int
@@ -69,6 +87,7 @@ class SymbolicResult:
     note: str = ""
     method: str = "exact"
     error: float = 0.0  # for a probabilistic proof: the chance it is wrong
+    scope: Scope | None = None  # for a proof: every network, or this one only
 
     @property
     def passed(self) -> bool:
@@ -144,6 +163,7 @@ class Step:
     reason: str = ""
     chain: int = 0  # the line where its chain (or equation) starts
     own_lhs: bool = True  # whether lhs is written on this row (not carried over from the row above)
+    skip: bool = False  # marked ``derive: skip`` by the author: listed as skipped, never checked
 
 
 @dataclass(frozen=True)
@@ -156,10 +176,11 @@ class StepResult:
     failure: Failure | None = None
     numeric: NumericResult | None = None
     remarks: tuple[str, ...] = ()
+    scope: Scope | None = None
 
     @property
     def passed(self) -> bool | None:
-        return None if self.status is Status.NOT_CHECKED else self.status is Status.PASSED
+        return None if self.status in (Status.NOT_CHECKED, Status.SKIPPED) else self.status is Status.PASSED
 
 
 @dataclass(frozen=True)
@@ -178,10 +199,19 @@ class FileReport:
         return [r for r in self.results if r.passed is not None]
 
     @property
+    def skipped(self) -> int:
+        return sum(r.status is Status.SKIPPED for r in self.results)
+
+    @property
+    def unchecked(self) -> int:
+        return sum(r.status is Status.NOT_CHECKED for r in self.results)
+
+    @property
     def passed(self) -> bool:
-        """Every checked equation passed, and at least one was checked (and none unchecked if strict)."""
-        unchecked = len(self.results) - len(self.checked)
-        return bool(self.checked) and all(r.passed for r in self.checked) and not (self.settings.strict and unchecked)
+        """Every checked equation passed, at least one was checked, and none was left not checked (unless
+        ``settings.allow_unchecked``); skipped equations count neither way."""
+        return bool(self.checked) and all(r.passed for r in self.checked) and (
+            self.settings.allow_unchecked or not self.unchecked)
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,7 @@ class FileSummary:
     equations: int = 0
     passed: int = 0
     failed: int = 0
+    skipped: int = 0
     not_checked: int = 0
     ok: bool = False
     error: str = ""
@@ -199,5 +230,6 @@ class FileSummary:
     @classmethod
     def of(cls, report: FileReport) -> FileSummary:
         checked = report.checked
-        return cls(report.path, len(report.results), sum(bool(r.passed) for r in checked),
-                   sum(not r.passed for r in checked), len(report.results) - len(checked), report.passed)
+        return cls(report.path, len(report.results), passed=sum(bool(r.passed) for r in checked),
+                   failed=sum(not r.passed for r in checked), skipped=report.skipped, not_checked=report.unchecked,
+                   ok=report.passed)

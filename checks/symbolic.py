@@ -18,6 +18,7 @@ digits for a concrete activation. Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 from checks.identity import error_bound, probably_equal, witness_values
@@ -167,11 +168,15 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
 
 def _digits(a, h) -> int:
     """Enough significant digits (12 or more, at most 60) for a and h to print differently."""
-    import sympy
-
     scale = max(abs(a), abs(h))
     gap = abs(a - h)
-    return 12 if scale == 0 or gap == 0 else min(60, 12 + max(0, int(sympy.log(scale / gap, 10))))
+    if scale == 0 or gap == 0:
+        return 12
+    try:  # in floating point: a symbolic log of a ratio near 1 cannot always be rounded
+        ratio = float(scale / gap)
+    except OverflowError:
+        return 60
+    return 60 if not math.isfinite(ratio) else min(60, 12 + max(0, int(math.log10(max(ratio, 1.0)))))
 
 
 def _shown(value, digits: int = 12) -> str:

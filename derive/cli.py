@@ -1,6 +1,7 @@
 """The command line: a thin shell over derive and checks.
 
-Exit codes: 0 every claim passed, 1 a claim failed, 2 bad usage or bad input.
+Exit codes: 0 every claim passed, 1 a claim failed (or, for a FILE, an equation was left not checked and
+--allow-unchecked was not given), 2 bad usage or bad input.
 """
 
 from __future__ import annotations
@@ -91,7 +92,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="check the display equations of these Markdown/LaTeX/text files "
                             "instead of the seed's claims")
     _add_network_options(check)
-    check.add_argument("--strict", action="store_true", help="with FILE: an equation left unchecked is a failure")
+    unchecked = check.add_mutually_exclusive_group()
+    unchecked.add_argument("--allow-unchecked", action="store_true",
+                           help="with FILE: exit 0 even if equations are left not checked (they stay listed so)")
+    unchecked.add_argument("--strict", action="store_true",
+                           help="with FILE: an equation left not checked fails the file (the default now; "
+                                "kept for old scripts)")
     check.add_argument("--jobs", type=_int, default=0, help="with several FILEs: worker processes (default: cores)")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
@@ -115,7 +121,7 @@ def _settings(args) -> Settings:
     from derive.settings import Settings
 
     return Settings(draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method,
-                    strict=getattr(args, "strict", False))
+                    allow_unchecked=getattr(args, "allow_unchecked", False))
 
 
 def _spec(args) -> dict:
@@ -217,8 +223,9 @@ def _check_files(args) -> int:
 def _check(args) -> int:
     if args.files:
         return _check_files(args)
-    if args.strict:
-        raise DeriveError("--strict applies to checking a FILE")
+    for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked")):
+        if given:
+            raise DeriveError(f"{flag} applies to checking a FILE")
     report = _report(args)
     if args.json:
         from derive.render.document import as_dict

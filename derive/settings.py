@@ -1,4 +1,4 @@
-"""How a check runs — draws, seed, tolerance, method, strictness — as one validated value.
+"""How a check runs — draws, seed, tolerance, method, what an unchecked equation means — as one validated value.
 
 The CLI, ``checks.run`` and the file checks all take a ``Settings``; its
 defaults are written here once and every report states the values it used.
@@ -30,13 +30,13 @@ class Settings:
     """``draws`` random draws for the numeric check, from ``seed``; a claim passes numerically when
     its relative error is at most ``rtol`` (float64). ``method`` decides symbolic equality: exact
     expansion, evaluation modulo a prime (probabilistic), or ``auto`` (exact on small networks).
-    ``strict``: an equation of a file left unchecked fails the file."""
+    An equation of a file left not checked fails the file unless ``allow_unchecked``."""
 
     draws: int = 64
     seed: int = 0
     rtol: float = 1e-9
     method: str = "auto"
-    strict: bool = False
+    allow_unchecked: bool = False
 
     def __post_init__(self) -> None:
         if not _whole(self.draws, 1):

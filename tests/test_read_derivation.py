@@ -246,21 +246,22 @@ def test_exported_document_checks_clean(round_trip, name):
     assert all(e["status"] == "passed" for e in claims), claims
 
 
-# ---------------------------------------------------------------- --strict and nothing to check
+# ---------------------------------------------------------------- unchecked is not passed, and nothing to check
 
 
-def test_unreadable_equation_is_not_checked_and_fails_only_with_strict(derive_many, tmp_path):
+def test_unreadable_equation_is_not_checked_and_fails_unless_allowed(derive_many, tmp_path):
     write(tmp_path, "mixed.md", display(OUTPUT_RESIDUAL, r"\int x = 1"))
-    lenient, strict = derive_many([("check", "--json", "mixed.md"), ("check", "--json", "--strict", "mixed.md")],
-                                  cwd=tmp_path)
+    default, lenient = derive_many([("check", "--json", "mixed.md"),
+                                    ("check", "--json", "--allow-unchecked", "mixed.md")], cwd=tmp_path)
+    assert default.returncode == 1, default.stdout + default.stderr
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
-    assert strict.returncode == 1, strict.stdout + strict.stderr
-    for proc in (lenient, strict):
+    for proc in (default, lenient):
         good, bad = one_doc(proc)["claims"]
         assert (good["source"], good["status"], good["passed"]) == ("mixed.md:3", "passed", True)
         assert (bad["source"], bad["status"], bad["passed"]) == ("mixed.md:7", "not checked", None)
         assert bad["reason"]
-    assert one_doc(strict)["strict"] is True and one_doc(strict)["passed"] is False
+    assert one_doc(default)["allow_unchecked"] is False and one_doc(default)["passed"] is False
+    assert one_doc(lenient)["allow_unchecked"] is True and one_doc(lenient)["passed"] is True
 
 
 @pytest.mark.parametrize("text", ["Only prose, and inline $$x$$ math.\n", display(r"\int x = 1")],

@@ -16,6 +16,7 @@ from typing import Any
 
 from derive.errors import NotUnderstood
 from derive.meaning.arrays import Mat, Vec, combine, product, scalar, scale
+from derive.meaning.indices import INDEX_LETTERS, ShapeError
 from derive.meaning.remarks import bias_dropped, sample_and_unit
 from derive.meaning.symbols import LAYERED, PARAMETERS, Env, SymbolTable, Unfit
 from derive.reader import ast
@@ -23,7 +24,7 @@ from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm,
 
 __all__ = ["Budget", "Reading", "evaluate", "free_indices", "INDEX_NAMES"]
 
-INDEX_NAMES = frozenset("ijklpqrtuv")
+INDEX_NAMES = INDEX_LETTERS | {"l"}  # the unit letters and the layer
 MAX_TERMS = 1000  # terms of one sum
 MAX_POWER = 64  # |exponent| of a power
 MAX_BITS = 4096  # size of an exact number a power may make
@@ -166,14 +167,16 @@ class _Evaluator:
         den = self.value(node.den, env)
         if isinstance(den, (Vec, Mat)):
             raise NotUnderstood(f"division by the vector {node.den}")
-        return scale(self.value(node.num, env), 1 / den)
+        if den == 0:  # 1/0, 0/0: undefined, also under a derivative (never differentiated away)
+            raise NotUnderstood(f"division by zero in {node}")
+        return scale(self.value(node.num, env), self.table.defined(1 / den, node))
 
     def pow(self, node: Pow, env: Env):
         if isinstance(node.base, Norm):
             v = self.value(node.base.x, env)
             squared = sum(e**2 for e in (v.items if isinstance(v, Vec) else (v,)))
             exp = self.value(node.exp, env)
-            return squared if exp == 2 else squared ** (exp / 2)
+            return squared if exp == 2 else self._power(squared, exp / 2, node)
         base, exp = self.value(node.base, env), self.value(node.exp, env)
         if isinstance(base, (Vec, Mat)) or isinstance(exp, (Vec, Mat)):
             raise NotUnderstood(f"power of a vector in {node}")
@@ -181,7 +184,15 @@ class _Evaluator:
             raise NotUnderstood(f"the exponent {exp} is too large (at most {MAX_POWER})")
         if base.is_Number and exp.is_Number and abs(exp) * _bits(base) > MAX_BITS:
             raise NotUnderstood(f"{node} is too large a number")
-        return base**exp
+        return self._power(base, exp, node)
+
+    def _power(self, base, exp, node: Pow):
+        """base**exp, refusing 0 to a negative power and a negative number to a fractional one."""
+        if getattr(exp, "is_Number", False) and exp < 0 and base == 0:
+            raise NotUnderstood(f"division by zero in {node}")
+        if getattr(base, "is_negative", None) is True and getattr(exp, "is_Integer", True) is False:
+            raise NotUnderstood(f"{node} is not a real number")
+        return self.table.defined(base**exp, node)
 
     def norm(self, node: Norm, env: Env):
         return self.pow(Pow(node, Num(1)), env)  # type: ignore[arg-type]
@@ -206,6 +217,8 @@ class _Evaluator:
         return total
 
     def call(self, node: Call, env: Env):
+        if node.sup is not None:  # the reader makes \tanh^2 z a Pow; no other superscript has a reading
+            raise NotUnderstood(f"{node}: a superscript on a function is not read")
         if node.name == "J":
             return self._loss(node, env)
         if node.name == "h":
@@ -215,8 +228,14 @@ class _Evaluator:
         unary = self.table.function(node.name)
         if unary is None:
             raise NotUnderstood(f"unknown function {node.name}")
+        if node.sub and (node.name != "log" or len(node.sub) != 1):
+            raise NotUnderstood(f"{node}: a subscript on a function is not read")
+        base = None if not node.sub or node.sub[0] == Sym("e") else self.value(node.sub[0], env)  # \log_b
+        if isinstance(base, (Vec, Mat)):
+            raise NotUnderstood(f"{node}: the base of a logarithm is a vector")
         arg = self.value(node.args[0], env)
-        return Vec(tuple(map(unary, arg.items))) if isinstance(arg, Vec) else unary(arg)
+        one = lambda t: self.table.apply(node.name, unary, t, node, base)
+        return Vec(tuple(map(one, arg.items))) if isinstance(arg, Vec) else one(arg)
 
     def _sample_args(self, node: Call, args: tuple) -> Node | None:
         """Which sample the data arguments (x, y) or (x^k, y^k) name; checks both agree."""
@@ -226,14 +245,16 @@ class _Evaluator:
                 raise NotUnderstood(f"{node}: the data arguments must be {want} or {want}^(k)")
             samples.append(arg.sample)
         if len(set(map(str, samples))) > 1:
-            raise NotUnderstood(f"{node}: x and y name different samples")
+            raise ShapeError(f"{node}: x and y name different samples")
         return samples[0]
 
     def _loss(self, node: Call, env: Env):
+        if len(node.args) not in (2, 4) or node.sub:
+            raise NotUnderstood(f"{node}: J takes (W,b) or (W,b;x,y)")
+        if not _at_parameters(node.args[:2]):
+            raise NotUnderstood(f"{node}: J is read only at its parameters (W,b)")
         if len(node.args) == 2:
             return self.table.loss(None, env.cut, full=True)
-        if len(node.args) != 4:
-            raise NotUnderstood(f"{node}: J takes (W,b) or (W,b;x,y)")
         sample = self._sample_args(node, node.args[2:])
         k = None if sample is None else self._sample_of(Sym("x", sample=sample), env)
         return self.table.loss(k, env.cut, full=False)
@@ -241,6 +262,8 @@ class _Evaluator:
     def _output(self, node: Call, env: Env):
         if len(node.args) != 1:
             raise NotUnderstood(f"{node}: h_{{W,b}} takes one argument")
+        if node.sub and not _at_parameters(node.sub):
+            raise NotUnderstood(f"{node}: h is read only at its parameters (W,b)")
         arg = node.args[0]
         if not (isinstance(arg, Sym) and arg.name == "x" and not arg.sub):
             raise NotUnderstood(f"{node}: h_{{W,b}} is applied to x or x^(k)")
@@ -252,7 +275,10 @@ class _Evaluator:
         wrt = node.wrt
         if wrt.name in PARAMETERS and wrt.sub:
             variable = self.sym(wrt, env)
-            return self.table.d(scalar(self.value(node.body, env), node), variable)
+            body = scalar(self.value(node.body, env), node)
+            if self.table.below_cut(body, env.cut):  # a layer below z^cut is read at its own z, fixed in W
+                raise NotUnderstood(f"{node}: ∂/∂{wrt} of a layer below z^{env.cut} inside ∂/∂z^{env.cut}")
+            return self.table.d(body, variable)
         if wrt.name == "z" and wrt.sub and wrt.sup is not None:
             l = self.table.cut_layer(self.index(wrt.sup, env), env.cut)
             (i,) = (self.index(s, env) for s in wrt.sub)
@@ -273,6 +299,11 @@ _MISSING = {cls.__name__ for cls in vars(ast).values() if isinstance(cls, type) 
             and cls is not Node} - {cls.__name__ for cls in _DISPATCH}
 if _MISSING:
     raise ImportError(f"the evaluator has no method for the AST node(s) {', '.join(sorted(_MISSING))}")
+
+
+def _at_parameters(args: tuple) -> bool:
+    """Whether J's first arguments, or h's subscript, are exactly the parameters W (or w), b."""
+    return len(args) == 2 and args[0] in (Sym("W"), Sym("w")) and args[1] == Sym("b")
 
 
 def _bits(number) -> int:

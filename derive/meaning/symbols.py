@@ -13,8 +13,10 @@ Two signals leave this module: ``Unfit`` (an index outside this network, e.g.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -30,6 +32,8 @@ __all__ = ["SymbolTable", "Env", "Unfit", "PARAMETERS", "LAYERED"]
 
 PARAMETERS = frozenset({"W", "w", "b"})
 LAYERED = PARAMETERS | {"z", "a", "delta"}  # a superscript is the layer
+_LOG_DENOMINATORS = 12  # \log_b x is read as an exact p/q (q up to this) when x^q = b^p
+_LOG_BITS = 4096  # the size of b^p and x^q that finding it may build
 
 
 class Unfit(DeriveError):
@@ -72,7 +76,7 @@ class SymbolTable:
         return self.net.s(l)
 
     def layer(self, name: str, l: int, cut: int) -> dict:
-        """W^l, b^l (by unit keys), or z^l, a^l, δ^l in the world cut at ``cut``."""
+        """W^l, b^l (by unit keys), or z^l, a^l, δ^l in the world cut at ``cut`` (z^l, a^l below it: see below)."""
         net = self.net
         if name in PARAMETERS:
             if not 1 <= l < net.n_l:
@@ -86,9 +90,9 @@ class SymbolTable:
             return delta_in(self.derivatives, self.world(cut), l)
         if not 1 <= l <= net.n_l or (name == "z" and l == 1):
             raise Unfit(f"{name}^{l} does not exist")
-        if l < cut:
-            raise NotUnderstood(f"{name}^{l} is not defined while differentiating with respect to z^{cut}")
-        world = self.world(cut)
+        # Below the cut, a layer is read at its own fresh z^l (x for a^1): z^{cut} does not move it, so
+        # its derivative with respect to z^{cut} is 0, and d_by_z reads it back as the forward pass has it.
+        world = self.world(min(l, cut))
         return world.a[l] if name == "a" else world.z[l]
 
     def whole(self, name: str, table: dict) -> Any:
@@ -96,9 +100,7 @@ class SymbolTable:
         return as_value(table, matrix=name in ("W", "w"))
 
     def data(self, name: str, sample: int | None, cut: int) -> dict:
-        """x or y of the sample (x, y), or of sample k."""
-        if sample is None and name == "x" and cut > 1:
-            raise NotUnderstood(f"x is not defined while differentiating with respect to z^{cut}")
+        """x or y of the sample (x, y), or of sample k: no z moves them."""
         return self.net.x(sample) if name == "x" else self.net.y(sample)
 
     def sample(self, k: int) -> int:
@@ -117,6 +119,33 @@ class SymbolTable:
                 return self.eng.f
             return lambda t: entry.f(t, self.eng.ops)
         return None
+
+    def apply(self, name: str, unary: Callable, x, where: object, base=None) -> Any:
+        """``unary(x)``, the function ``name`` (a logarithm to ``base`` when given), refusing what is
+        undefined there: log 0, the log of a negative number, a base 1, or an engine's zoo, nan or ±oo."""
+        if name == "log":
+            for v in (x,) if base is None else (x, base):
+                if v == 0:
+                    raise NotUnderstood(f"log 0 is undefined (in {where})")
+                if getattr(v, "is_negative", None) is True:
+                    raise NotUnderstood(f"the log of a negative number is undefined (in {where})")
+            if base is not None:
+                if base == 1:
+                    raise NotUnderstood(f"division by zero in {where} (log 1 = 0)")
+                exact = _exact_log(x, base)
+                return self.eng.number(exact) if exact is not None else self.defined(unary(x) / unary(base), where)
+        return self.defined(unary(x), where)
+
+    def defined(self, value, where: object) -> Any:
+        """``value``, unless the engine made it undefined: zoo (a division by zero), nan, ±oo, or not real."""
+        xp = self.xp
+        if value == xp.zoo:
+            raise NotUnderstood(f"division by zero in {where}")
+        if value == xp.nan or value == xp.oo or value == -xp.oo:
+            raise NotUnderstood(f"{where} is undefined")
+        if getattr(value, "is_Number", False) and getattr(value, "is_real", None) is False:
+            raise NotUnderstood(f"{where} is not a real number")
+        return value
 
     def loss(self, sample: int | None, cut: int, full: bool) -> Any:
         """J(W,b), or J(W,b;x,y) at the sample (x, y) or sample k."""
@@ -156,11 +185,16 @@ class SymbolTable:
         return self.net.zeta(l)[i]
 
     def d_by_z(self, body, zeta, l: int, cut: int) -> Any:
-        """∂body/∂z^l_i (``zeta``, body read in the network cut at l), read back where the cut is ``cut``."""
+        """∂body/∂z^l_i (``zeta``, body read in the network cut at l), read back where the cut is ``cut``:
+        the fresh z^k of the layers cut < k ≤ l (z^l, and those read below the cut) become that world's z^k."""
         d = self.d(body, zeta)
-        if l == cut:
-            return d
-        return d.xreplace({fresh: self.world(cut).z[l][u] for u, fresh in self.net.zeta(l).items()})
+        back = {fresh: self.world(cut).z[k][u] for k in range(cut + 1, l + 1) for u, fresh in self.net.zeta(k).items()}
+        return d.xreplace(back) if back else d
+
+    def below_cut(self, body, cut: int) -> bool:
+        """Whether ``body`` holds a layer below the cut (read at its own fresh z, see ``layer``)."""
+        fresh = {s for k in range(2, cut) for s in self.net.zeta(k).values()}
+        return bool(fresh) and bool(fresh & set(getattr(body, "free_symbols", ())))
 
     def bias_dropped(self, body, l: int) -> bool:
         """Whether ``body`` is z^{l+1}_j written without its bias (harmless under ∂/∂z^l)."""
@@ -168,3 +202,19 @@ class SymbolTable:
             return False
         z_next = self.world(l).z[l + 1]
         return any(self.xp.expand(body - z_next[j] + bias) == 0 for j, bias in self.net.b[l].items())
+
+
+def _exact_log(x, base) -> Fraction | None:
+    """log_base x as an exact fraction where it is one (log_2 8 = 3, log_4 2 = 1/2, log_10 1 = 0), else None."""
+    if not (getattr(x, "is_Rational", False) and getattr(base, "is_Rational", False)):
+        return None
+    a, b = (Fraction(*map(int, v.as_numer_denom())) for v in (x, base))
+    if a <= 0 or b <= 0 or b == 1:
+        return None
+    k = (math.log(a.numerator) - math.log(a.denominator)) / (math.log(b.numerator) - math.log(b.denominator))
+    bits = max(n.bit_length() for n in (a.numerator, a.denominator, b.numerator, b.denominator))
+    for q in range(1, _LOG_DENOMINATORS + 1):  # a = b^(p/q) exactly when a^q = b^p
+        p = round(k * q)
+        if max(abs(p), q) * bits <= _LOG_BITS and a**q == b**p:
+            return Fraction(p, q)
+    return None

@@ -6,7 +6,8 @@ messages can quote exactly what the reader understood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from derive.primitives import function
@@ -14,7 +15,7 @@ from derive.reader.tokens import GREEK, OPERATORS
 
 __all__ = [
     "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
-    "Sum", "Derivative", "Norm", "Relation",
+    "Sum", "Derivative", "Norm", "Relation", "children", "descendants", "rebuild", "spelled",
 ]
 
 
@@ -33,6 +34,12 @@ def _tex(name: str) -> str:
     if base in GREEK or base in OPERATORS:
         return "\\" + name
     return f"\\operatorname{{{base}}}" + name[len(base):]
+
+
+def spelled(name: str) -> str:
+    """A function's name as LaTeX: "tanh" -> "\\tanh", "sigma" -> "\\sigma", "f'" -> "f'"."""
+    fn = function(name)
+    return fn.tex if fn is not None else _tex(name)
 
 
 def _wrap(node: Node, weakest: int) -> str:
@@ -112,8 +119,7 @@ class Call(Node):
     semicolon: bool = False
 
     def __str__(self) -> str:
-        fn = function(self.name)
-        text = fn.tex if fn is not None else _tex(self.name)
+        text = spelled(self.name)
         if self.sub:
             text += "_{" + ", ".join(map(str, self.sub)) + "}"
         if self.sup is not None:
@@ -239,3 +245,32 @@ class Relation:
     def __str__(self) -> str:
         sides = ([] if self.lhs is None else [str(self.lhs)]) + [str(r) for r in self.rhs]
         return ("= " if self.lhs is None else "") + " = ".join(sides)
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The nodes directly below ``node``, in field order."""
+    for f in fields(node):  # type: ignore[arg-type]
+        value = getattr(node, f.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, Node):
+                yield child
+
+
+def descendants(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, parents first."""
+    yield node
+    for child in children(node):
+        yield from descendants(child)
+
+
+def rebuild(node: Node, fn: Callable[[Node, Node], Node | None]) -> Node:
+    """``node`` rebuilt bottom-up; ``fn(original, rebuilt)`` may replace a node (None keeps it)."""
+    changes: dict[str, object] = {}
+    for f in fields(node):  # type: ignore[arg-type]
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            changes[f.name] = rebuild(value, fn)
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            changes[f.name] = tuple(rebuild(v, fn) if isinstance(v, Node) else v for v in value)
+    new = replace(node, **changes) if changes else node  # type: ignore[type-var]
+    return fn(node, new) or new

@@ -4,19 +4,25 @@ A superscript is the layer of W, b, z, a, δ, the sample of x and y, and a power
 of anything else; subscripts are unit indices ({ij} and {i,j} are two, {l+1}
 one); scripts hold index expressions, whose bare letters become ``Var``. A
 name followed by "(" is a call when it is a function's: the registry's (f, σ,
-exp, …) or a loss's (J, L, C, …).
+exp, …) or a loss's (J, L, C, …). A script on a function is read exactly or
+refused: \\tanh^2 z is (\\tanh z)^2, \\log_2 x has base 2, h_{W,b} names the
+model; f^{-1}, f^{(2)}, f^l and f_7 are refused with the reason.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from derive.primitives import reading
-from derive.reader.ast import Add, Call, Mul, Neg, Node, Pow, Sym, Var
+from derive.reader.ast import Add, Call, Mul, Neg, Node, Num, Pow, Sym, Var, spelled
+from derive.reader.tokens import fail
 
 __all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol"]
 
 CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi"})  # with the registry's names: g(...) is a call
 LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
 SAMPLED = frozenset({"x", "y"})  # superscript = sample index
+SUBSCRIPTED = frozenset({"h", "log"})  # the functions whose subscript is read: h_{W,b}, \log_2
 
 
 def index(node: Node) -> Node:
@@ -45,9 +51,38 @@ def is_call(name: str) -> bool:
     return name in CALLS or reading(name) is not None
 
 
-def call(name: str, args: list[Node], sub: list[Node] | None, sup: Node | None, semicolon: bool) -> Call:
-    """``name_{sub}^{sup}(args)``: h_{W,b}(x), J(W,b;x,y), f'(z)."""
-    return Call(name, tuple(args), tuple(sub or ()), None if sup is None else index(sup), semicolon)
+def call(name: str, args: list[Node], sub: list[Node] | None, sup: Node | None, semicolon: bool,
+         grouped: bool = False, col: int = 0) -> Node:
+    """``name_{sub}^{sup}(args)``: h_{W,b}(x), J(W,b;x,y), f'(z), \\log_2(x), and \\tanh^2(z) = (\\tanh z)^2.
+
+    ``grouped``: the superscript was written ^{(…)}. Raises ParseError (at ``col``) for a script
+    that has no reading: an inverse f^{-1}, f^{(2)}, a power other than 1, 2, 3, …, a subscript on
+    any function but h and \\log.
+    """
+    shown = spelled(name)
+    if sub is not None and (name not in SUBSCRIPTED or (name == "log" and len(sub) != 1)):
+        what = "a logarithm has one base" if name == "log" else "a subscript on a function is not read"
+        raise fail(f"{shown}_{_script(sub)}: {what}", col)
+    if name == "log" and sub and sub[0] != Sym("e"):  # \log_e is ln; any other base is an index expression
+        sub = [index(sub[0])]
+    node = Call(name, tuple(args), tuple(sub or ()), None, semicolon)
+    if sup is None:
+        return node
+    sup = index(sup)
+    if grouped:
+        raise fail(f"{shown}^{{({sup})}}: a parenthesised superscript on a function "
+                   "(a derivative's order, a sample) is not read", col)
+    if sup == Neg(Num(Fraction(1))):
+        raise fail(f"inverse function {shown}^{{-1}} is not supported", col)
+    if not (isinstance(sup, Num) and sup.value.denominator == 1 and sup.value > 0):
+        raise fail(f"{shown}^{{{sup}}}: only a power 1, 2, 3, … of a function is read", col)
+    return Pow(node, sup)
+
+
+def _script(items: list[Node]) -> str:
+    """A subscript as written back: 7, or {W, b}."""
+    text = ", ".join(map(str, items))
+    return text if len(text) == 1 else "{" + text + "}"
 
 
 def symbol(name: str, sub: list[Node] | None, sup: Node | None) -> Node:

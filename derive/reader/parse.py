@@ -7,10 +7,11 @@ input, nesting capped at MAX_DEPTH, and every failure is a one-line ParseError.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 
 from derive.errors import ParseError
-from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var
+from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var, spelled
 from derive.reader.notation import call, index, is_call, symbol
 from derive.reader.tokens import CLOSERS, Tok, fail, tokenize
 
@@ -19,6 +20,7 @@ __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
 _ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
+_AFTER_BARE = frozenset({"/", "mul", "func"})  # \tanh z / 2, \tanh z \cdot y, \sin x \cos x; not \tanh z y
 
 
 def _extend(factors: list[Node], node: Node) -> None:
@@ -35,8 +37,7 @@ class _Parser:
 
     def __init__(self, text: str):
         self.toks = tokenize(text)
-        self.i = 0
-        self.depth = 0
+        self.i = self.depth = 0
         self.in_norm = False  # inside \| ... \|, where the next \| closes
 
     def peek(self, ahead: int = 0) -> Tok:
@@ -88,13 +89,9 @@ class _Parser:
         den: list[Node] = []
         _extend(num, self.factor())
         while not self.ends_product(tok := self.peek()):
-            if tok.kind == "/":
+            if tok.kind in ("/", "mul"):
                 self.next()
-                _extend(den, self.factor())
-                continue
-            if tok.kind == "mul":
-                self.next()
-            _extend(num, self.factor())
+            _extend(den if tok.kind == "/" else num, self.factor())
         return _product_of(num) if not den else Frac(_product_of(num), _product_of(den))
 
     def enter(self, norm: bool = False) -> bool:
@@ -107,6 +104,13 @@ class _Parser:
 
     def leave(self, saved: bool) -> None:
         self.depth, self.in_norm = self.depth - 1, saved
+
+    def inside(self, parse: Callable[[], Node]) -> Node:
+        """``parse()`` one level deeper."""
+        saved = self.enter()
+        node = parse()
+        self.leave(saved)
+        return node
 
     def factor(self) -> Node:
         """One factor with its scripts; \\sum and \\frac{\\partial}{..} take the rest of the term."""
@@ -179,26 +183,39 @@ class _Parser:
 
     def named(self, tok: Tok) -> Node:
         """A letter or macro with its scripts and primes: an indexed symbol or a function call."""
-        name, primes = tok.text, 0
+        name, primes, grouped = tok.text, 0, False
         sub: list[Node] | None = None
         sup: Node | None = None
         while (script := self.peek()).kind in ("_", "^", "'"):
             self.next()
             if script.kind == "'" or (script.kind == "^" and self.primed()):
+                if sup is not None:
+                    raise fail(f"a prime after the superscript of {name}", script.col)
                 primes += 1
             elif (sub if script.kind == "_" else sup) is not None:
                 raise fail(f"double {'sub' if script.kind == '_' else 'super'}script", script.col)
             elif script.kind == "_":
                 sub = self.args(script, ",")
             else:
+                grouped = [t.kind for t in self.toks[self.i:self.i + 2]] == ["{", "("]
                 sup = self.arg(script)
-        if primes or tok.kind == "func" or is_call(name):
-            if self.peek().kind == "(":
-                args, semicolon = self.group(self.next(), ",;")
-                return self.power(call(name + "'" * primes, args, sub, sup, semicolon))
-            if primes or tok.kind == "func":
-                raise fail(f"expected '(' after {name}" + "'" * primes, self.peek().col)
-        return symbol(name, sub, sup)
+        if not (primes or tok.kind == "func" or (is_call(name) and self.peek().kind == "(")):
+            return symbol(name, sub, sup)
+        name += "'" * primes
+        if self.peek().kind == "(":
+            args, semicolon = self.group(self.next(), ",;")
+        elif tok.kind == "func" and not primes:  # \tanh z, \log_2 8: TeX's operators take a bare argument
+            args, semicolon = [self.bare(name)], False
+        else:
+            raise fail(f"expected '(' after {name}", self.peek().col)
+        return self.power(call(name, args, sub, sup, semicolon, grouped, tok.col))
+
+    def bare(self, name: str) -> Node:
+        """An operator's argument without parentheses: one factor, then no juxtaposed one but a call."""
+        arg = self.inside(self.factor)
+        if not (self.ends_product(tok := self.peek()) or tok.kind in _AFTER_BARE or is_call(tok.text)):
+            raise fail(f"write the argument of {spelled(name)} in parentheses ({tok} follows {arg})", tok.col)
+        return arg
 
     def primed(self) -> bool:
         """After ^: consume \\prime or {\\prime} and say so."""
@@ -244,32 +261,24 @@ class _Parser:
         self.next()  # \partial
         if self.peek().kind == "^":
             raise fail("higher-order derivatives are not supported", self.peek().col)
-        saved = self.enter()
-        body = None if self.peek().kind == "}" else self.expr()
+        body = None if self.peek().kind == "}" else self.inside(self.expr)
         self.close(numerator)
-        self.leave(saved)
         denominator = self.next()
         if denominator.kind != "{" or self.next().kind != "partial":
             raise fail("expected {\\partial <symbol>} as denominator", denominator.col)
-        saved = self.enter()
-        wrt = self.factor()
+        wrt = self.inside(self.factor)
         if not isinstance(wrt, Sym):
             raise fail(f"derivative with respect to {wrt}, which is not an indexed symbol", denominator.col)
         self.close(denominator)
-        self.leave(saved)
         if body is None:
             body = self.body()
         return Derivative(wrt, body)
 
     def body(self) -> Node | None:
         """What a prefix operator applies to: the rest of the product term, or None if nothing follows."""
-        tok = self.peek()
-        if self.ends_product(tok) and tok.kind not in ("+", "-"):
+        if self.ends_product(tok := self.peek()) and tok.kind not in ("+", "-"):
             return None
-        saved = self.enter()
-        node = self.expr(one_term=True)
-        self.leave(saved)
-        return node
+        return self.inside(lambda: self.expr(one_term=True))
 
 
 def parse_equation(text: str) -> Relation:

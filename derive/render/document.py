@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from checks.results import FileReport, NumericResult, Report, Status
+from checks.results import FileReport, FileSummary, NumericResult, Report, Scope, Status
 from derive.model.network import Network
 
 __all__ = ["as_dict", "file_as_dict", "lam_text"]
@@ -28,12 +28,20 @@ def _how(report: Report | FileReport, sides: tuple[str, str]) -> dict:
             "numeric_activations": list(report.activations)}
 
 
+def _scope(scope: Scope | None) -> dict:
+    """For what networks a proof holds: ``scope`` "all" or "test networks", the grid, windows and reasons."""
+    if scope is None:
+        return {}
+    return {"scope": scope.kind, "grid": list(scope.grid), "windows": list(scope.windows),
+            "not_covered": list(scope.not_covered)}
+
+
 def as_dict(report: Report) -> dict:
     net = report.net
     claims = []
     for r in report.results:
         sym, num = r.symbolic, r.numeric
-        symbolic: dict = {"status": sym.status, "entries": sym.entries, "method": sym.method}
+        symbolic: dict = {"status": sym.status, "entries": sym.entries, "method": sym.method, **_scope(sym.scope)}
         if sym.method == "probabilistic" and sym.status is Status.PROVED:
             symbolic["error_bound"] = sym.error
         if sym.failure:
@@ -71,6 +79,12 @@ def _numeric(num: NumericResult | None, sides: tuple[str, str]) -> dict | None:
     return out
 
 
+def _counts(row: FileSummary) -> dict:
+    """How many equations (and steps) the file holds, and how many passed, failed, were skipped or not checked."""
+    return {"equations": row.equations, "passed": row.passed, "failed": row.failed, "skipped": row.skipped,
+            "not_checked": row.not_checked}
+
+
 def file_as_dict(report: FileReport) -> dict:
     """The report on one file: every equation or step is one entry of ``claims``."""
     net = report.nets[0]
@@ -84,7 +98,7 @@ def file_as_dict(report: FileReport) -> dict:
             entry["reason"] = r.reason
         if r.passed is not None:
             entry["left"], entry["right"] = str(r.step.lhs), str(r.step.rhs)
-            symbolic: dict = {"status": r.symbolic, "entries": r.instances}
+            symbolic: dict = {"status": r.symbolic, "entries": r.instances, **_scope(r.scope)}
             if r.failure:
                 f = r.failure
                 symbolic["first_failing_entry"] = {"entry": f.where, "difference": f.difference,
@@ -96,7 +110,8 @@ def file_as_dict(report: FileReport) -> dict:
     return {
         "file": report.path,
         "passed": report.passed,
-        "strict": report.settings.strict,
+        "allow_unchecked": report.settings.allow_unchecked,
+        "summary": _counts(FileSummary.of(report)),
         "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,
                     "samples": net.m, "lambda": lam_text(net), "engine": net.engine},
         **_how(report, ("left", "right")),

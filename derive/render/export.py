@@ -17,6 +17,8 @@ def _evidence(r: ClaimResult, report: Report) -> list[str]:
     """Evidence lines (LaTeX-safe text with inline $math$) for one claim."""
     sym, num = r.symbolic, r.numeric
     lines = [f"symbolic: {sym.status}, {sym.entries} entries checked exactly"]
+    if sym.scope:
+        lines.append(_tex_text(sym.scope.label) + (" (docs/all-widths.md)" if sym.scope.kind == "all" else ""))
     if sym.failure:
         f = sym.failure
         if f.entry:

@@ -76,6 +76,7 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
                       _mark(r.passed))
     console.print(table)
     console.print("rel err: max over draws and entries of |auto − hand| / max(|auto|, |hand|, 1)", style="dim")
+    _scopes([(r.claim.id, r.symbolic.scope) for r in report.results if r.symbolic.passed], console)
     errors = [r.symbolic.error for r in report.results if r.symbolic.method == "probabilistic" and r.symbolic.passed]
     if errors:
         console.print(f"† proved by random evaluation modulo 2^127 − 1: chance of a wrong proof ≤ {max(errors):.0e} "
@@ -95,14 +96,28 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
                   if report.passed else Text(f"FAIL  {line}", style="bold red"))
 
 
+def _scopes(proved: list, console: Console) -> None:
+    """Which proofs hold for every network (docs/all-widths.md) and, for the others, why not."""
+    everywhere = [name for name, scope in proved if scope and scope.kind == "all"]
+    if everywhere:
+        console.print(f"scope     {len(everywhere)} of {len(proved)} proofs hold for all widths and depths "
+                      "(docs/all-widths.md)", style="dim")
+    for name, scope in proved:
+        if not (scope and scope.kind == "all"):
+            detail(console, f"{name}: {scope.label if scope else 'proved on the test networks only'}")
+
+
 def _failure(r, report: Report, console: Console) -> None:
     sym, num = r.symbolic, r.numeric
     console.print(Text(f"✗ {r.claim.id}: symbolic {sym.status}, numeric {num.status}", style="bold red"))
     if sym.failure:
         f = sym.failure
-        l, i, j = f.entry
-        source = "" if j is None else f", from unit {j}"
-        detail(console, f"first failing entry {f.where} (layer {l}, unit {i}{source})")
+        if f.entry:
+            l, i, j = f.entry
+            source = "" if j is None else f", from unit {j}"
+            detail(console, f"first failing entry {f.where} (layer {l}, unit {i}{source})")
+        else:  # found on the grid of widths and depths, not on the network of the report
+            detail(console, f"refuted at {f.where}")
         detail(console, f"automatic − hand = {f.difference}")
         if f.witness:
             detail(console, f"witness at a random rational point ({f.witness}): automatic {f.automatic}, hand {f.hand}")
@@ -125,11 +140,11 @@ def as_text(report: Report, width: int = 100) -> str:
 
 
 def _step_detail(r) -> str:
-    if r.status is Status.NOT_CHECKED:
+    if r.status in (Status.NOT_CHECKED, Status.SKIPPED):
         return r.reason
     if r.status is Status.PASSED:
         return f"{r.instances} proved · rel err {r.numeric.max_rel_error:.0e}" if r.numeric else ""
-    parts = []
+    parts = [r.reason] if r.reason else []
     if r.failure:
         parts.append(f"{r.symbolic} at {r.failure.where}")
     if r.numeric and not r.numeric.passed:
@@ -158,11 +173,12 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold", ratio=2)
     marks = {Status.PASSED: Text("✓ passed", style="green"), Status.FAILED: Text("✗ FAILED", style="bold red"),
-             Status.NOT_CHECKED: Text("· not checked", style="yellow")}
+             Status.NOT_CHECKED: Text("· not checked", style="yellow"), Status.SKIPPED: Text("– skipped", style="dim")}
     for r in report.results:
         table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
     console.print(table)
     _file_failures(report, console)
+    _scopes([(f"line {r.step.line}", r.scope) for r in report.results if r.passed], console)
     remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
     if remarks:
         console.print(Text("remarks (notation, not failures)", style="bold"))
@@ -181,6 +197,8 @@ def _file_failures(report: FileReport, console: Console) -> None:
                            style="bold red"))
         detail(console, f"left:  {r.step.lhs}")
         detail(console, f"right: {r.step.rhs}")
+        if r.reason:
+            detail(console, r.reason)
         if r.failure:
             f = r.failure
             detail(console, f"{r.symbolic} at {f.where}: left − right = {f.difference}")
@@ -198,31 +216,33 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def file_summary(report: FileReport) -> str:
-    """One line: PASS or FAIL, and the counts."""
-    checked = report.checked
-    unchecked = len(report.results) - len(checked)
-    good = sum(bool(r.passed) for r in checked)
-    strict = " (--strict: unchecked equations fail)" if report.settings.strict and unchecked else ""
-    if not checked:
-        return f"FAIL  {report.path}: no equation could be checked ({unchecked} not checked)"
-    return (f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {good} of {len(checked)} checked equations "
-            f"passed, {unchecked} not checked{strict}")
+    """One line: PASS or FAIL, and the counts, e.g. '12 equations: 9 passed, 1 failed, 1 skipped, 1 not checked'."""
+    row = FileSummary.of(report)
+    counts = (f"{row.equations} equations: {row.passed} passed, {row.failed} failed, {row.skipped} skipped, "
+              f"{row.not_checked} not checked")
+    if not report.checked:
+        return f"FAIL  {report.path}: no equation could be checked ({counts})"
+    why = ""
+    if row.not_checked:
+        why = (" (--allow-unchecked: not checked is accepted)" if report.settings.allow_unchecked else
+               " (not checked is not passed; --allow-unchecked accepts it)")
+    return f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {counts}{why}"
 
 
 def render_summary(rows: list[FileSummary], console: Console) -> None:
-    """One row per file (equations, passed, failed, not checked) and the total."""
+    """One row per file (equations, passed, failed, skipped, not checked) and the total."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="summary")
     table.add_column("file", overflow="fold")
-    for name in ("equations", "passed", "failed", "not checked"):
+    for name in ("equations", "passed", "failed", "skipped", "not checked"):
         table.add_column(name, justify="right", overflow="fold")
     table.add_column("")
-    totals = [0, 0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     ok = 0
     for row in rows:
         if row.error:
-            table.add_row(row.path, "", "", "", "", Text("unreadable", style="bold red"))
+            table.add_row(row.path, "", "", "", "", "", Text("unreadable", style="bold red"))
             continue
-        numbers = [row.equations, row.passed, row.failed, row.not_checked]
+        numbers = [row.equations, row.passed, row.failed, row.skipped, row.not_checked]
         totals = [t + n for t, n in zip(totals, numbers)]
         ok += row.ok
         table.add_row(row.path, *map(str, numbers), _mark(row.ok))
