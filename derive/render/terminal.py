@@ -143,7 +143,8 @@ def _step_detail(r) -> str:
     if r.status in (Status.NOT_CHECKED, Status.SKIPPED):
         return r.reason
     if r.status is Status.PASSED:
-        return f"{r.instances} proved · rel err {r.numeric.max_rel_error:.0e}" if r.numeric else ""
+        scope = "all widths" if r.scope and r.scope.kind == "all" else "test networks only"
+        return f"{r.instances} proved, {scope} · rel err {r.numeric.max_rel_error:.0e}" if r.numeric else ""
     parts = [r.reason] if r.reason else []
     if r.failure:
         parts.append(f"{r.symbolic} at {r.failure.where}")
