@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from checks.draws import columns, draw, free_lambda
+from checks.model import read_model
 from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
 from checks.results import FileReport, Status, Step, StepResult, Verdict
 from checks.scope import Decider, prove_everywhere, table
@@ -136,12 +137,18 @@ class _Checker:
                         tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
         out = []
         for index, r in enumerate(results):
-            if index in tallies and r.status is not Status.NOT_CHECKED:  # a step left unchecked stays so
+            if index in tallies and r.status in (Status.PASSED, Status.FAILED, Status.DEFINITION):
                 num = tallies[index].result(self.settings.rtol)
-                ok = r.status is Status.PASSED and num.passed
-                r = replace(r, status=Status.PASSED if ok else Status.FAILED, numeric=num)
+                ok = r.status is not Status.FAILED and num.passed
+                status = r.status if r.status is Status.DEFINITION and ok else Status.PASSED if ok else Status.FAILED
+                r = replace(r, status=status, numeric=num)
             out.append(r)
         return out
+
+
+def _holds(result: StepResult) -> bool | None:
+    """Whether a step was proved (None: it could not be read)."""
+    return None if result.status is Status.NOT_CHECKED else result.symbolic is Status.PROVED
 
 
 def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settings | None = None, *,
@@ -155,8 +162,10 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     start = time.perf_counter()
     steps = read_steps(text)
     timings["read"] = time.perf_counter() - start
-    checker = _Checker(nets, settings)
     start = time.perf_counter()
+    model = read_model(steps[:MAX_STEPS], nets,
+                       lambda k, step, candidate: _holds(_Checker(candidate, settings).symbolic(k, step)))
+    checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)
     results = []
     for k, step in enumerate(steps):
@@ -167,14 +176,19 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
         if k >= MAX_STEPS:
             results.append(StepResult(step, Status.NOT_CHECKED, f"beyond the first {MAX_STEPS} equations of the file"))
             continue
-        results.append(checker.symbolic(k, step))
+        result = checker.symbolic(k, step)
+        if k in model.failures:
+            result = replace(result, status=Status.FAILED, reason=model.failures[k])
+        elif k in model.definitions:
+            result = replace(result, status=Status.DEFINITION, reason=f"defines {model.definitions[k]}")
+        results.append(result)
     say(f"{path}: numeric check", len(steps), len(steps) + 1)
     timings["symbolic check"] = time.perf_counter() - start
     start = time.perf_counter()
     results = checker.numeric_pass(results)
     timings["numeric check"] = time.perf_counter() - start
     acts = tuple(a.name for a in tested(nets[0].activation))
-    return FileReport(path, nets, tuple(results), settings, acts, timings)
+    return FileReport(path, model.nets, tuple(results), settings, acts, timings, model.description)
 
 
 def check_file(path: str | Path, nets: tuple[Network, ...], settings: Settings | None = None, *,

@@ -31,6 +31,7 @@ class Status(str, Enum):
     FAILED = "failed"
     NOT_CHECKED = "not checked"  # derive could not read or interpret it: never a pass
     SKIPPED = "skipped"  # the author marked it ``derive: skip``: listed, never checked, never a pass
+    DEFINITION = "definition"  # a row that sets the model (checks.model): listed, never counted as passed
 
     def __str__(self) -> str:
         return self.value
@@ -180,7 +181,8 @@ class StepResult:
 
     @property
     def passed(self) -> bool | None:
-        return None if self.status in (Status.NOT_CHECKED, Status.SKIPPED) else self.status is Status.PASSED
+        return None if self.status in (Status.NOT_CHECKED, Status.SKIPPED, Status.DEFINITION) else (
+            self.status is Status.PASSED)
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class FileReport:
     settings: Settings
     activations: tuple[str, ...]
     timings: dict = field(default_factory=dict)
+    model: str = ""  # the model the file was checked against, and the lines that defined it
 
     @property
     def checked(self) -> list[StepResult]:
@@ -201,6 +204,10 @@ class FileReport:
     @property
     def skipped(self) -> int:
         return sum(r.status is Status.SKIPPED for r in self.results)
+
+    @property
+    def definitions(self) -> int:
+        return sum(r.status is Status.DEFINITION for r in self.results)
 
     @property
     def unchecked(self) -> int:
@@ -225,6 +232,7 @@ class FileSummary:
     skipped: int = 0
     not_checked: int = 0
     ok: bool = False
+    definitions: int = 0
     error: str = ""
 
     @classmethod
@@ -232,4 +240,4 @@ class FileSummary:
         checked = report.checked
         return cls(report.path, len(report.results), passed=sum(bool(r.passed) for r in checked),
                    failed=sum(not r.passed for r in checked), skipped=report.skipped, not_checked=report.unchecked,
-                   ok=report.passed)
+                   ok=report.passed, definitions=report.definitions)

@@ -145,7 +145,7 @@ def test_the_bound_holds_against_random_width_polynomials():
 
 def test_the_seed_post_is_proved_for_every_network(seed_text):
     results = check_text(seed_text, "seed.md", NETS).results
-    assert all(r.status is Status.PASSED and r.scope.kind == "all" for r in results), [
+    assert all(r.status in (Status.PASSED, Status.DEFINITION) and r.scope.kind == "all" for r in results), [
         (r.step.line, r.scope) for r in results if not (r.scope and r.scope.kind == "all")]
 
 
@@ -153,7 +153,7 @@ def test_the_weight_decay_cancels_only_when_both_sides_hold_it_alike():
     decay = r"\frac{\lambda}{2}\sum_{l=1}^{n_l-1}\sum_{i=1}^{s_l}\sum_{j=1}^{s_{l+1}} (W^l_{ji})^2"
     data = r"\frac{1}{m}\sum_{k=1}^{m} J(W,b;x^{(k)},y^{(k)})"
     right, wrong = one(rf"J(W,b) = {data} + {decay}"), one(rf"J(W,b) = {data} + {decay.replace('{2}', '{3}')}")
-    assert right.status is Status.PASSED and right.scope.kind == "all"
+    assert right.status is Status.DEFINITION and right.scope.kind == "all"  # it defines the loss
     assert wrong.status is Status.FAILED
 
 

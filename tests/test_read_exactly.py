@@ -52,14 +52,15 @@ def _post(rows: list[str]) -> str:
 def _statuses(rows: list[str]) -> list[Status]:
     report = check_text(_post(rows), "exactly.md", NETS)
     assert [r.step.line for r in report.results] == [2 * k + 1 for k in range(len(rows))]
-    return [r.status for r in report.results]
+    return [Status.PASSED if r.status is Status.DEFINITION else r.status for r in report.results]  # clean either way
 
 
 def test_every_row_read_exactly_checks_clean():
     report = check_text(_post([row for row, _ in ROWS]), "exactly.md", NETS)
     assert [r.step.line for r in report.results] == [2 * k + 1 for k in range(len(ROWS))]
-    assert [r.status for r in report.results] == [Status.PASSED] * len(ROWS), [
-        (r.step.text, r.reason, r.symbolic) for r in report.results if r.status is not Status.PASSED]
+    clean = (Status.PASSED, Status.DEFINITION)  # a row that defines the loss is a definition
+    assert all(r.status in clean for r in report.results) and len(report.results) == len(ROWS), [
+        (r.step.text, r.reason, r.symbolic) for r in report.results if r.status not in clean]
 
 
 @pytest.mark.parametrize("k", range(len(ROWS)), ids=[row for row, _ in ROWS])

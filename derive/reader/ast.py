@@ -241,6 +241,7 @@ class Relation:
 
     lhs: Node | None
     rhs: tuple[Node, ...]
+    defines: bool = False  # written with :=, \equiv, \triangleq: the row defines its left-hand side
 
     def __str__(self) -> str:
         sides = ([] if self.lhs is None else [str(self.lhs)]) + [str(r) for r in self.rhs]

@@ -13,7 +13,7 @@ from fractions import Fraction
 from derive.errors import ParseError
 from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var, spelled
 from derive.reader.notation import call, index, is_call, symbol
-from derive.reader.tokens import CLOSERS, Tok, fail, tokenize
+from derive.reader.tokens import CLOSERS, DEFINES, Tok, fail, tokenize
 
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
@@ -61,12 +61,12 @@ class _Parser:
 
     def relation(self) -> Relation:
         lhs = None if self.peek().kind == "=" else self.expr()
-        rhs = []
+        rhs, defines = [], self.peek().text in DEFINES
         while self.peek().kind == "=":
             self.next()
             rhs.append(self.expr())
         self.finish()
-        return Relation(lhs, tuple(rhs))
+        return Relation(lhs, tuple(rhs), defines)
 
     def expr(self, one_term: bool = False) -> Node:
         """Signed product terms joined by + and -; of a run of signs only the parity is kept."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from derive.errors import ParseError
 from derive.primitives import Function, reading
 
-__all__ = ["GREEK", "OPERATORS", "CLOSERS", "Tok", "fail", "tokenize"]
+__all__ = ["GREEK", "OPERATORS", "CLOSERS", "DEFINES", "Tok", "fail", "tokenize"]
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
@@ -31,11 +31,13 @@ _IGNORED = _SIZERS | {"displaystyle", "textstyle", "limits", "nolimits", "nonumb
 _ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\{",
             "rbrace": "\\}", "lbrack": "[", "rbrack": "]", "|": "norm", "Vert": "norm",
             "lVert": "lnorm", "rVert": "rnorm", "frac": "frac", "dfrac": "frac", "tfrac": "frac",
-            "sum": "sum", "partial": "partial", "prime": "prime"}
+            "sum": "sum", "partial": "partial", "prime": "prime",
+            "equiv": "=", "triangleq": "=", "coloneqq": "=", "eqqcolon": "="}  # the last four: "is defined as"
+DEFINES = frozenset({"\\equiv", "\\triangleq", "\\coloneqq", "\\eqqcolon", ":="})  # an "=" that defines
 _CHARS = frozenset("+-=()[]{}^_',;/.")
 CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "norm": "norm", "lnorm": "rnorm"}
 _TOKEN = re.compile(r"(?P<ws>[ \t\r\n\f\v~&]+)|(?P<cs>\\(?:[A-Za-z]+|[\s\S]))"
-                    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>[\s\S])")
+                    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>:=|[\s\S])")
 _LABEL = re.compile(r"\*?[ \t\r\n]*\{[^{}]*\}")
 _NAME = re.compile(r"\*?[ \t]*\{[ \t]*([A-Za-z]+)[ \t]*\}")
 
@@ -76,6 +78,11 @@ def _control(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]
         return Tok(_ALIASES[name], "\\" + name, col), pos
     if name in GREEK:
         return Tok("name", name, col), pos
+    if name == "mathcal":  # \mathcal{L}: a loss written in calligraphic type is read as the letter
+        word = _NAME.match(text, pos)
+        if word is None:
+            raise fail("\\mathcal without {...}", col)
+        return Tok("name", word.group(1), col), word.end()
     if name in _NAMED:
         word = _NAME.match(text, pos)
         if word is None or reading(word.group(1)) is None:
@@ -92,6 +99,8 @@ def _character(s: str, col: int) -> Tok:
     """The token of one character that is not a letter, digit or space."""
     if s == "*":
         return Tok("mul", s, col)
+    if s == ":=":
+        return Tok("=", s, col)
     if s in _CHARS:
         return Tok(s, s, col)
     if s == "|":

@@ -96,7 +96,7 @@ def file_as_dict(report: FileReport) -> dict:
                  "status": r.status, "passed": r.passed}
         if r.reason:
             entry["reason"] = r.reason
-        if r.passed is not None:
+        if r.passed is not None or r.status is Status.DEFINITION:  # a definition was checked against its model
             entry["left"], entry["right"] = str(r.step.lhs), str(r.step.rhs)
             symbolic: dict = {"status": r.symbolic, "entries": r.instances, **_scope(r.scope)}
             if r.failure:
@@ -112,6 +112,7 @@ def file_as_dict(report: FileReport) -> dict:
         "passed": report.passed,
         "allow_unchecked": report.settings.allow_unchecked,
         "summary": _counts(FileSummary.of(report)),
+        "model": report.model,
         "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,
                     "samples": net.m, "lambda": lam_text(net), "engine": net.engine},
         **_how(report, ("left", "right")),

@@ -140,7 +140,7 @@ def as_text(report: Report, width: int = 100) -> str:
 
 
 def _step_detail(r) -> str:
-    if r.status in (Status.NOT_CHECKED, Status.SKIPPED):
+    if r.status in (Status.NOT_CHECKED, Status.SKIPPED, Status.DEFINITION):
         return r.reason
     if r.status is Status.PASSED:
         scope = "all widths" if r.scope and r.scope.kind == "all" else "test networks only"
@@ -167,6 +167,8 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     sizes = " and ".join(",".join(map(str, n.sizes)) for n in report.nets)
     console.print(Text(f"derive · {report.path}", style="bold"))
     console.print(f"networks  {sizes} · f {net.activation.name} · m = {net.m} · λ {lam_text(net)}")
+    if report.model:
+        console.print(f"model     {report.model}")
     _numeric_line(report, console)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("line", justify="right")
@@ -174,7 +176,8 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold", ratio=2)
     marks = {Status.PASSED: Text("✓ passed", style="green"), Status.FAILED: Text("✗ FAILED", style="bold red"),
-             Status.NOT_CHECKED: Text("· not checked", style="yellow"), Status.SKIPPED: Text("– skipped", style="dim")}
+             Status.NOT_CHECKED: Text("· not checked", style="yellow"), Status.SKIPPED: Text("– skipped", style="dim"),
+             Status.DEFINITION: Text("≔ definition", style="cyan")}
     for r in report.results:
         table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
     console.print(table)
@@ -219,8 +222,9 @@ def _shorten(text: str, limit: int) -> str:
 def file_summary(report: FileReport) -> str:
     """One line: PASS or FAIL, and the counts, e.g. '12 equations: 9 passed, 1 failed, 1 skipped, 1 not checked'."""
     row = FileSummary.of(report)
-    counts = (f"{row.equations} equations: {row.passed} passed, {row.failed} failed, {row.skipped} skipped, "
-              f"{row.not_checked} not checked")
+    counts = (f"{row.equations} equations: {row.passed} passed, {row.failed} failed, "
+              + (f"{row.definitions} definitions, " if row.definitions else "")
+              + f"{row.skipped} skipped, {row.not_checked} not checked")
     if not report.checked:
         return f"FAIL  {report.path}: no equation could be checked ({counts})"
     why = ""

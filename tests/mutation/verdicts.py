@@ -60,7 +60,7 @@ def derive_verdict(text: str, line: int) -> tuple[str, str]:
     unchecked = [r for r in results if r.status is Status.NOT_CHECKED]
     if unchecked:
         return NOT_CHECKED, "; ".join(f"line {r.step.line}: {r.reason}" for r in unchecked)
-    failed = [r for r in results if r.status is not Status.PASSED]
+    failed = [r for r in results if r.status not in (Status.PASSED, Status.DEFINITION)]  # a definition sets the model
     if not failed:
         return PASSED, ""
     here = [r for r in failed if r.step.line == line and r.status is Status.FAILED]

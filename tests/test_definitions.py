@@ -1,0 +1,62 @@
+"""Definitions define: rows that set the model are listed as definitions, never counted as passed,
+and the report says which model it used and from which lines (checks.model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.derivation import DEFAULT_SIZES, check_text
+from checks.results import FileSummary, Status
+from derive.model.network import Network
+
+NETS = tuple(Network(s) for s in DEFAULT_SIZES)
+LOSS = r"J(W,b;x,y) = \frac{1}{2}\sum_{i=1}^{s_{n_l}} \left(a^{n_l}_i - y_i\right)^2"
+FORWARD = r"z^{l+1}_i = \sum_{j=1}^{s_l} W^l_{ij} a^l_j + b^l_i"
+RESIDUAL = r"\delta^{n_l}_i = \frac{\partial}{\partial z^{n_l}_i} J(W,b;x,y) = (a^{n_l}_i - y_i) f'(z^{n_l}_i)"
+
+
+def check(*rows: str):
+    return check_text("\n\n".join(f"$$\n{r}\n$$" for r in rows), "post.md", NETS)
+
+
+def test_rows_that_define_the_model_are_definitions_and_the_report_names_them():
+    report = check(LOSS, FORWARD, RESIDUAL)
+    assert [r.status for r in report.results] == [Status.DEFINITION, Status.DEFINITION, Status.DEFINITION,
+                                                  Status.PASSED]
+    assert [r.reason for r in report.results[:3]] == ["defines the loss", "defines the forward pass",
+                                                      "defines the residual δ"]
+    assert "the loss from line 2" in report.model and "the forward pass from line 6" in report.model
+    summary = FileSummary.of(report)
+    assert (summary.passed, summary.definitions, summary.failed) == (1, 3, 0) and report.passed
+
+
+def test_a_file_that_defines_nothing_is_checked_against_the_seed_model_and_says_so():
+    report = check(r"\frac{\partial}{\partial b^l_i} J(W,b;x,y) = \delta^{l+1}_i")
+    assert report.model.startswith("the seed's") and "the file defines none" in report.model
+    assert report.results[0].status is Status.PASSED
+
+
+@pytest.mark.parametrize("sign", [":=", r"\equiv", r"\triangleq", r"\coloneqq"])
+def test_a_row_written_with_a_defining_sign_is_a_definition(sign):
+    defining, plain = check(rf"q_i {sign} \delta^{{l+1}}_i", r"y_i = y_i").results[0], check(
+        rf"y_i {sign} y_i", r"y_i = y_i").results
+    assert defining.status is Status.NOT_CHECKED  # q_i has no meaning here: never a definition by fiat
+    assert [r.status for r in plain] == [Status.DEFINITION, Status.PASSED]
+    assert plain[0].reason == "defines y_{i}"
+
+
+@pytest.mark.parametrize("row", [
+    r"z^{l+1}_i = \sum_{j=1}^{s_l} W^l_{ij} a^l_j",  # the bias dropped from the forward pass
+    r"J(W,b;x,y) = \sum_{i=1}^{s_{n_l}} \left(a^{n_l}_i - y_i\right)",  # not a loss derive knows
+    r"\delta^{n_l}_i = \frac{\partial}{\partial z^{n_l - 1}_i} J(W,b;x,y)",  # δ of another layer
+])
+def test_a_definition_that_matches_no_model_fails_at_its_own_line(row):
+    report = check(row, r"\frac{\partial}{\partial b^l_i} J(W,b;x,y) = \delta^{l+1}_i")
+    first = report.results[0]
+    assert first.status is Status.FAILED and "unlike every model derive knows" in first.reason
+    assert not report.passed
+
+
+def test_a_definition_that_cannot_be_read_stays_not_checked():
+    report = check(r"J(0,0) = J(W,b)")
+    assert report.results[0].status is Status.NOT_CHECKED
