@@ -9,7 +9,7 @@ checks.symbolic) and compared numerically (both sides lambdified).
 
 from __future__ import annotations
 
-import itertools
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +24,9 @@ from derive.meaning import Budget, free_indices
 from derive.meaning.indices import ShapeError
 from derive.meaning.instances import instances
 from derive.model.network import Network
-from derive.reader import display_equations, parse_equation, read_text
+from derive.reader import Node, display_equations, parse_equation, parse_expression, read_text
+from derive.reader.frontmatter import declared
+from derive.reader.tokens import DEFINES
 from derive.settings import Settings
 
 __all__ = ["read_steps", "check_text", "check_file", "DEFAULT_SIZES"]
@@ -45,35 +47,74 @@ def read_steps(text: str) -> list[Step]:
         if block.error:
             steps.append(Step(block.start_line, "", reason=block.error, chain=block.start_line))
             continue
-        previous, chain = None, block.start_line
+        previous, chain = None, block.start_line  # previous: the last side of the chain above that could be read
         for row in block.rows:
             try:
-                relation = parse_equation(row.text)
+                sides, continues = _sides(row.text)
             except ParseError as exc:
                 steps.append(Step(row.line, row.text, reason=str(exc), chain=row.line))
                 previous = None
                 continue
-            if relation.lhs is None:
+            if continues:
                 if previous is None:
                     steps.append(Step(row.line, row.text, reason="continues an equation that could not be read",
                                       chain=row.line))
                     continue
-                sides = [previous, *relation.rhs]
+                sides = [previous, *sides]
             else:
-                sides, chain = [relation.lhs, *relation.rhs], row.line
+                chain = row.line
             if len(sides) < 2:
                 steps.append(Step(row.line, row.text, reason="no '=': nothing to check", chain=row.line))
-            steps += [Step(row.line, row.text, a, b, chain=chain, own_lhs=relation.lhs is not None and k == 0)
-                      for k, (a, b) in enumerate(itertools.pairwise(sides))]
-            previous = sides[-1]
+            left = sides[0] if isinstance(sides[0], Node) else None
+            for side in sides[1:]:  # a side that cannot be read is a step not checked; the chain goes on past it
+                if isinstance(side, Node) and left is not None:
+                    steps.append(Step(row.line, row.text, left, side, chain=chain,
+                                      own_lhs=not continues and left is sides[0]))
+                else:
+                    steps.append(Step(row.line, row.text, reason=str(side if isinstance(side, str) else sides[0]),
+                                      chain=chain))
+                left = side if isinstance(side, Node) else left
+            previous = left
     return steps
+
+
+_SIGNS = re.compile(r"\\[A-Za-z]+|\\[\s\S]|:=|[\s\S]")  # what a row is split into to find its '=' signs
+_OPEN, _CLOSE = frozenset({"{", "(", "[", "\\{"}), frozenset({"}", ")", "]", "\\}"})
+
+
+def _sides(text: str) -> tuple[list[Node | str], bool]:
+    """The sides of a row A = B = C and whether it starts with '=' (it continues the chain above). A row that does
+    not parse as a whole is split at its '=' signs outside brackets and each side read alone, in place (columns as
+    in the row): a side that cannot be read is the reason why. Raises ParseError when no side can be told apart."""
+    try:
+        relation = parse_equation(text)
+        return [*([] if relation.lhs is None else [relation.lhs]), *relation.rhs], relation.lhs is None
+    except ParseError as exc:
+        whole = exc
+    depth, bounds = 0, [0]
+    for sign in _SIGNS.finditer(text):  # not the tokenizer: the side it fails on must not hide the '=' after it
+        depth += (sign.group() in _OPEN) - (sign.group() in _CLOSE)
+        if depth == 0 and (sign.group() == "=" or sign.group() in DEFINES):
+            bounds += [sign.start(), sign.end()]
+    pieces = [(start, text[start:end]) for start, end in zip(bounds[::2], [*bounds[1::2], len(text)])]
+    continues = not pieces[0][1].strip()
+    sides: list[Node | str] = []
+    for start, piece in pieces[continues:]:
+        try:
+            sides.append(parse_expression(" " * start + piece))
+        except ParseError as exc:
+            sides.append(str(exc))
+    unread = sum(isinstance(side, str) for side in sides)
+    if len(pieces) < 2 or not unread or (unread == len(sides) and not continues):  # nothing to go on from, or no
+        raise whole  # side to blame
+    return sides, continues
 
 
 class _Checker:
     """Symbolic pass over all steps, gathering the instances for one batched numeric pass."""
 
-    def __init__(self, nets: tuple[Network, ...], settings: Settings):
-        self.nets, self.settings = nets, settings
+    def __init__(self, nets: tuple[Network, ...], settings: Settings, everywhere: bool = True):
+        self.nets, self.settings, self.everywhere = nets, settings, everywhere  # everywhere: the all-widths proof
         self.numeric: dict = {net: [] for net in nets}  # net -> [(step index, label, left, right)]
         self.decide = Decider(settings.seed)
 
@@ -94,7 +135,7 @@ class _Checker:
             sizes = " and ".join(",".join(map(str, n.sizes)) for n in self.nets)
             return StepResult(step, Status.NOT_CHECKED, f"no layer or unit of the test networks ({sizes}) fits it")
         scope = None
-        if first.status is Status.PROVED:
+        if first.status is Status.PROVED and self.everywhere:
             scope, verdict = prove_everywhere(step.lhs, step.rhs, names, self.nets[0], self.decide)
             if verdict is not None:  # a refutation on the grid fails the step even where the test networks pass it
                 scope, first = None, verdict
@@ -164,7 +205,9 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     timings["read"] = time.perf_counter() - start
     start = time.perf_counter()
     model = read_model(steps[:MAX_STEPS], nets,
-                       lambda k, step, candidate: _holds(_Checker(candidate, settings).symbolic(k, step)))
+                       lambda k, step, candidate: _holds(_Checker(candidate, settings, False).symbolic(k, step)),
+                       declared(text))
+    steps = [model.candidate.read(step) for step in steps]  # in the seed's notation, as the model's convention says
     checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)
     results = []
@@ -187,7 +230,7 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     start = time.perf_counter()
     results = checker.numeric_pass(results)
     timings["numeric check"] = time.perf_counter() - start
-    acts = tuple(a.name for a in tested(nets[0].activation))
+    acts = tuple(a.name for a in tested(model.nets[0].activation))
     return FileReport(path, model.nets, tuple(results), settings, acts, timings, model.description)
 
 

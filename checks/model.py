@@ -14,14 +14,17 @@ checked against the networks it was given, and the report says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checks.results import Step
-from derive.errors import DeriveError
+from derive.errors import DeriveError, SpecError
+from derive.meaning.conventions import CONVENTIONS, NIELSEN, SEED, Convention, plain_variable
 from derive.model.network import Network
+from derive.primitives import Activation, activation, concrete
 from derive.reader import parse_equation
-from derive.reader.ast import Call, Derivative, Node, Sym, Var
+from derive.reader.ast import Call, Derivative, Node, Sym, Var, descendants
 
 __all__ = ["Model", "defined", "read_model", "variants"]
 
@@ -30,13 +33,33 @@ ACTIVATIONS = frozenset({"f", "sigma", "g"})
 
 
 @dataclass(frozen=True)
-class Model:
-    """The networks a file is checked on, what they are, and which rows defined them."""
+class Candidate:
+    """One model derive knows: what it is, its networks, and the notation convention it reads."""
 
+    name: str
     nets: tuple[Network, ...]
+    convention: Convention = SEED
+
+    def read(self, step: Step) -> Step:
+        """``step`` in the seed's notation, as this model's convention writes it."""
+        if step.lhs is None or step.rhs is None:
+            return step
+        lhs, rhs = plain_variable(self.convention(step.lhs), self.convention(step.rhs))  # type: ignore[arg-type]
+        return replace(step, lhs=lhs, rhs=rhs)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The model a file is checked on, what it is, and which rows defined it."""
+
+    candidate: Candidate
     description: str
     definitions: dict  # step index -> the quantity it defines ("loss", …)
     failures: dict  # step index -> why that definition fails
+
+    @property
+    def nets(self) -> tuple[Network, ...]:
+        return self.candidate.nets
 
 
 def defined(step: Step, first_of_row: bool) -> str | None:
@@ -78,17 +101,48 @@ def _written_as_definition(step: Step) -> bool:
 Holds = Callable[[int, Step, tuple[Network, ...]], "bool | None"]  # (index, step, nets) -> it holds (None: unread)
 
 
-def variants(nets: tuple[Network, ...]) -> list[tuple[str, tuple[Network, ...]]]:
-    """derive's candidate models, the given one first: (what it is, its networks)."""
-    return [(_describe(nets[0]), nets)]
+def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None) -> list[Candidate]:
+    """derive's candidate models, the given one in the seed's convention first: each convention, with
+    the given activation, then (when it is the generic f) with each concrete one of the registry, so σ
+    in a definition reads as the logistic activation. A concrete activation given, and what the front
+    matter ``declared`` (derive.reader.frontmatter) fixes, are not varied."""
+    declared = declared or {}
+    for key in ("loss", "output"):
+        if key in declared:
+            raise SpecError(f"front matter: derive key {key!r} is not read yet (the model has squared loss)")
+    given = nets[0].activation
+    if "activation" in declared:
+        given = activation(declared["activation"])
+    if "sizes" in declared or "samples" in declared:
+        nets = tuple(replace(net, sizes=_sizes(declared.get("sizes"), net.sizes), m=int(declared.get("samples", net.m)))
+                     for net in nets[:1 if "sizes" in declared else len(nets)])
+    fixed = "activation" in declared or not given.generic  # a concrete --activation is the user's choice
+    activations = [given] if fixed else [given, *(a for a in concrete() if a is not given)]
+    conventions = [c for c in CONVENTIONS if c.key == declared["convention"]] if "convention" in declared else \
+        list(CONVENTIONS)
+    if not conventions:
+        raise SpecError(f"unknown convention {declared['convention']!r} (known: "
+                        f"{', '.join(c.key for c in CONVENTIONS)})")
+    return [Candidate(_describe(act, c), tuple(replace(net, activation=act) for net in nets), c)
+            for act in activations for c in conventions]
 
 
-def _describe(net: Network) -> str:
-    return f"squared loss, weights from layer l to l+1, f {net.activation.name}"
+def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if text is None:
+        return default
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)+", text):
+        raise SpecError(f"sizes must be whole numbers separated by commas, got {text!r}")
+    return tuple(int(s) for s in text.split(","))
 
 
-def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds) -> Model:
-    """The model of the file whose steps are ``steps``: see the module docstring."""
+def _describe(act: Activation, convention: Convention) -> str:
+    return f"squared loss, {convention.name}, f {act.name}"
+
+
+def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, declared: dict[str, str] | None = None
+               ) -> Model:
+    """The model of the file whose steps are ``steps`` (and whose front matter ``declared`` this):
+    see the module docstring."""
     rows: set[int] = set()
     definitions = {}
     for k, step in enumerate(steps):
@@ -96,26 +150,39 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds) -> Mo
         rows.add(step.line)
         if kind is not None and not step.skip and not step.reason:
             definitions[k] = kind
-    candidates = variants(nets)
-    read = {k: [holds(k, steps[k], c) for _, c in candidates] for k in definitions}
-    definitions = {k: kind for k, kind in definitions.items() if None not in read[k]}  # unread: stays not checked
-    if not definitions:
-        return Model(nets, f"the seed's ({_describe(nets[0])}); the file defines none", {}, {})
-    for n, (name, candidate) in enumerate(candidates):
-        if all(read[k][n] for k in definitions):
-            return Model(candidate, _from_lines(name, definitions, steps), definitions, {})
+    candidates = variants(nets, declared)
+    read = {k: [holds(k, c.read(steps[k]), c.nets) for c in candidates] for k in definitions}
+    definitions = {k: kind for k, kind in definitions.items() if any(ok is not None for ok in read[k])}
+    if not definitions:  # (a definition no model can read stays not checked)
+        source = "the front matter's" if declared else "the seed's"
+        return Model(candidates[0], f"{source} ({candidates[0].name}); the file defines none", {}, {})
+    # The model is the candidate that satisfies the most definitions (the first of equals); each
+    # definition it does not satisfy fails at its own line, saying why.
+    hinted = _hinted(steps)
+    n = max(range(len(candidates)), key=lambda n: (sum(bool(read[k][n]) for k in definitions),
+                                                   candidates[n].convention in hinted, -n))
+    chosen = candidates[n]
     failures = {}
     for k, kind in definitions.items():
-        alone = [name for (name, _), ok in zip(candidates, read[k]) if ok]
-        earlier = [j for j in definitions if j < k and definitions[j] == kind and j not in failures]
-        if not alone:
-            known = "; ".join(name for name, _ in candidates)
-            failures[k] = f"defines {kind} unlike every model derive knows ({known})"
-        elif earlier:
-            failures[k] = f"defines {kind} differently from line {steps[earlier[-1]].line}"
-    name, first = candidates[0]
-    return Model(first, _from_lines(name, definitions, steps) + " (definitions that fail are marked)", definitions,
-                 failures)
+        if read[k][n]:
+            continue
+        others = [j for j in definitions if j != k and definitions[j] == kind and read[j][n]]
+        if not any(read[k]):
+            failures[k] = f"defines {kind} unlike every model derive knows ({chosen.name}, …)"
+        elif others:
+            failures[k] = f"defines {kind} differently from line {steps[others[0]].line}"
+        else:
+            failures[k] = f"defines {kind} unlike the model the file's other definitions set ({chosen.name})"
+    note = " (definitions that fail are marked)" if failures else ""
+    return Model(chosen, _from_lines(chosen.name, definitions, steps) + note, definitions, failures)
+
+
+def _hinted(steps: list[Step]) -> set[Convention]:
+    """The conventions the file's letters suggest, to choose between models its definitions fit alike:
+    a lowercase w^l or an output layer written L is Nielsen's."""
+    nodes = [n for s in steps for side in (s.lhs, s.rhs) if side is not None for n in descendants(side)]
+    nielsen = any(isinstance(n, Sym) and n.sup is not None and (n.name == "w" or n.sup == Var("L")) for n in nodes)
+    return {NIELSEN} if nielsen else set()
 
 
 def _from_lines(name: str, definitions: dict, steps: list[Step]) -> str:

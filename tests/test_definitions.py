@@ -60,3 +60,59 @@ def test_a_definition_that_matches_no_model_fails_at_its_own_line(row):
 def test_a_definition_that_cannot_be_read_stays_not_checked():
     report = check(r"J(0,0) = J(W,b)")
     assert report.results[0].status is Status.NOT_CHECKED
+
+
+NIELSEN = [  # his definitions, then BP3, BP4, BP1 and BP2
+    r"C = \frac{1}{2} \sum_j (y_j - a^L_j)^2",
+    r"z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j",
+    r"a^l_j = \sigma(z^l_j)",
+    r"\frac{\partial C}{\partial b^l_j} = \delta^l_j",
+    r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j",
+    r"\delta^L_j = \frac{\partial C}{\partial a^L_j} \sigma'(z^L_j) = (a^L_j - y_j) \sigma'(z^L_j)",
+    r"\delta^l_j = \sum_k w^{l+1}_{kj} \delta^{l+1}_k \sigma'(z^l_j)",
+]
+
+
+def test_nielsen_s_convention_and_sigma_are_read_from_the_file_s_own_definitions():
+    report = check(*NIELSEN)
+    assert [r.status for r in report.results] == [Status.DEFINITION] * 3 + [Status.PASSED] * 5
+    assert "Nielsen" in report.model and report.nets[0].activation.name != "generic"
+    assert all(r.scope.kind == "all" for r in report.results[3:])
+
+
+@pytest.mark.parametrize("k, old, new", [
+    (1, "w^l_{jk}", "w^l_{kj}"),  # the forward pass with the weight transposed: no model has it
+    (3, r"\delta^l_j", r"\delta^{l+1}_j"),  # BP3 one layer off
+    (4, "a^{l-1}_k", "a^{l}_k"),  # BP4 with the activation of the wrong layer
+    (4, r"\delta^l_j", r"\delta^l_k"),  # BP4 with the wrong unit
+    (5, "(a^L_j - y_j)", "(y_j - a^L_j)"),  # BP1 with the sign of the error flipped
+    (6, "w^{l+1}_{kj}", "w^{l+1}_{jk}"),  # BP2 without the transpose
+    (6, r" \sigma'(z^l_j)", ""),  # BP2 without σ'
+])
+def test_a_planted_mistake_in_nielsen_s_equations_fails_at_its_own_line(k, old, new):
+    rows = list(NIELSEN)
+    rows[k] = rows[k].replace(old, new)
+    report = check(*rows)
+    failed = [r.step.line for r in report.results if r.status is Status.FAILED]
+    assert failed == [2 + 4 * k], [(r.step.line, r.status, r.reason) for r in report.results]
+
+
+FRONT = "---\nlayout: post\ntitle: a post\nderive:\n  convention: nielsen\n  {extra}\n---\n\n$$\n{row}\n$$\n"
+
+
+def test_the_front_matter_declares_the_convention():
+    report = check_text(FRONT.format(extra="activation: tanh", row=NIELSEN[4]), "post.md", NETS)
+    assert report.results[0].status is Status.PASSED
+    assert report.model.startswith("the front matter's") and "Nielsen" in report.model and "tanh" in report.model
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("colour: blue", "unknown derive key 'colour'"),
+    ("activation: {evil: 1}", "activation must be a word or numbers"),
+    ("loss: hinge", "'loss' is not read yet"),
+])
+def test_a_bad_front_matter_key_is_a_one_line_error(extra, message):
+    from derive.errors import DeriveError
+
+    with pytest.raises(DeriveError, match=message):
+        check_text(FRONT.format(extra=extra, row=NIELSEN[4]), "post.md", NETS)

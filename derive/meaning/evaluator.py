@@ -15,9 +15,10 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from derive.errors import NotUnderstood
-from derive.meaning.arrays import Mat, Vec, combine, product, scalar, scale
+from derive.meaning.arrays import Mat, Vec, combine, product, scale
+from derive.meaning.derivatives import derivative as by_derivative
 from derive.meaning.indices import INDEX_LETTERS, ShapeError
-from derive.meaning.remarks import bias_dropped, sample_and_unit
+from derive.meaning.remarks import sample_and_unit
 from derive.meaning.symbols import LAYERED, PARAMETERS, Env, SymbolTable, Unfit
 from derive.reader import ast
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
@@ -270,24 +271,7 @@ class _Evaluator:
         return self.table.output(self._sample_of(arg, env), env.cut)
 
     def derivative(self, node: Derivative, env: Env):
-        if node.body is None:
-            raise NotUnderstood(f"the operator {node} is applied to nothing")
-        wrt = node.wrt
-        if wrt.name in PARAMETERS and wrt.sub:
-            variable = self.sym(wrt, env)
-            body = scalar(self.value(node.body, env), node)
-            if self.table.below_cut(body, env.cut):  # a layer below z^cut is read at its own z, fixed in W
-                raise NotUnderstood(f"{node}: ∂/∂{wrt} of a layer below z^{env.cut} inside ∂/∂z^{env.cut}")
-            return self.table.d(body, variable)
-        if wrt.name == "z" and wrt.sub and wrt.sup is not None:
-            l = self.table.cut_layer(self.index(wrt.sup, env), env.cut)
-            (i,) = (self.index(s, env) for s in wrt.sub)
-            zeta = self.table.fresh_z(l, i)
-            body = scalar(self.value(node.body, replace(env, cut=l)), node)
-            if self.table.bias_dropped(body, l):
-                self.remarks.add(bias_dropped(wrt))
-            return self.table.d_by_z(body, zeta, l, env.cut)
-        raise NotUnderstood(f"derivatives with respect to {wrt} are not supported")
+        return by_derivative(self, node, env)  # derive.meaning.derivatives: each on the network with its cut
 
 
 # One method per node class of derive.reader.ast.

@@ -208,6 +208,7 @@ class _Walk:
         if wrt.sup is None or body is None:
             raise NotCovered(f"the derivative {node}")
         L = self.layer(wrt.sup) + (wrt.name in ("W", "w", "b"))  # the layer of the δ it brings
+        # (∂J/∂a^L = Σ_k W^L_kj δ^{L+1}_k has the sums of δ^L = f'(z^L_j) Σ_k W^L_kj δ^{L+1}_k; at L = n_l, none)
         self.symbol(wrt)
         if isinstance(body, Call) and body.name == "J":
             return self.hidden_delta(L) + (_Degree(Counter({SAMPLES: 1}), Counter({SAMPLES: 1}))

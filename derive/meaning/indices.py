@@ -1,7 +1,8 @@
 """Index typing: the layer (or the samples) each unit index of an equation ranges over.
 
 W^L_ij types i by layer L+1 (its rows) and j by layer L (its columns); b^L_i by
-L+1; z^L_i, a^L_i, δ^L_i by L; x_j by layer 1 and y_i by the output n_l; a sum
+L+1; z^L_i, a^L_i, δ^L_i by L, also as the variable of a derivative (∂/∂a^L_j
+types j by L, ∂/∂W^L_kj k by L+1); x_j by layer 1 and y_i by the output n_l; a sum
 Σ_{j=1}^{s_T} types j by T and a sum to m ranges over the samples. An index
 typed by two different layers is a shape error — different layers have
 independent widths, so such an equation is wrong on some network even where

@@ -3,7 +3,8 @@
 W^L and b^L reach layers L and L+1; z^L, a^L, δ^L and s_L reach L; x reaches 1; y,
 h_{W,b}(x) and the value of J reach n_l. A first derivative of J reaches only what
 it is taken with respect to and the layer of the δ it brings: it touches the layers
-above only through that δ (docs/all-widths.md, Lemma 1).
+above only through that δ (docs/all-widths.md, Lemma 1). So ∂J/∂a^L reaches L and
+L+1 (it is Σ_k W^L_kj δ^{L+1}_k), and only L = n_l at the output (a^{n_l} − y).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def reach_of(node: Node, n_l: int, layers: dict[str, int]) -> set[int]:
     if isinstance(node, Derivative) and isinstance(node.body, Call) and node.body.name == "J":
         wrt = node.wrt  # a first derivative of J sees the layers above only through the δ it brings
         L = layer_value(wrt.sup, layers, n_l) if wrt.sup is not None else 1
-        found = {L, L + 1} if wrt.name in ("W", "w", "b") else {L}
+        found = {L, L + 1} if wrt.name in ("W", "w", "b") or (wrt.name == "a" and L < n_l) else {L}
     elif isinstance(node, Sym) and node.name in LAYER_SPAN and node.sup is not None:
         L = layer_value(node.sup, layers, n_l)
         found = {L, L + 1} if node.name in ("W", "w", "b") else {L}

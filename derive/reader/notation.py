@@ -6,7 +6,9 @@ one); scripts hold index expressions, whose bare letters become ``Var``. A
 name followed by "(" is a call when it is a function's: the registry's (f, σ,
 exp, …) or a loss's (J, L, C, …). A script on a function is read exactly or
 refused: \\tanh^2 z is (\\tanh z)^2, \\log_2 x has base 2, h_{W,b} names the
-model; f^{-1}, f^{(2)}, f^l and f_7 are refused with the reason.
+model; f^{-1}, f^{(2)}, f^l and f_7 are refused with the reason. A loss written
+bare as what a derivative differentiates (∂J/∂a^l_j, ∂C/∂z^l_j, ∂\\mathcal{L}/∂W)
+is the loss of one sample, J(W,b;x,y).
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from derive.primitives import reading
 from derive.reader.ast import Add, Call, Mul, Neg, Node, Num, Pow, Sym, Var, spelled
 from derive.reader.tokens import fail
 
-__all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol"]
+__all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol", "bare_loss"]
 
 CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi"})  # with the registry's names: g(...) is a call
 LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
 SAMPLED = frozenset({"x", "y"})  # superscript = sample index
 SUBSCRIPTED = frozenset({"h", "log"})  # the functions whose subscript is read: h_{W,b}, \log_2
+LOSSES = frozenset({"J", "C", "L", "E"})  # written bare under ∂: the loss of one sample
 
 
 def index(node: Node) -> Node:
@@ -44,6 +47,13 @@ def _units(items: list[Node]) -> tuple[Node, ...]:
             isinstance(f, Sym) and len(f.name) == 1 and f == Sym(f.name) for f in items[0].factors):
         items = list(items[0].factors)
     return tuple(map(index, items))
+
+
+def bare_loss(node: Node | None) -> Node | None:
+    """What a derivative differentiates: a loss written without arguments (J, C, L, E) is J(W,b;x,y)."""
+    if isinstance(node, Sym) and node.name in LOSSES and node == Sym(node.name):
+        return Call("J", (Sym("W"), Sym("b"), Sym("x"), Sym("y")), semicolon=True)
+    return node
 
 
 def is_call(name: str) -> bool:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from derive.errors import ParseError
 from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var, spelled
-from derive.reader.notation import call, index, is_call, symbol
+from derive.reader.notation import bare_loss, call, index, is_call, symbol
 from derive.reader.tokens import CLOSERS, DEFINES, Tok, fail, tokenize
 
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
@@ -272,7 +272,7 @@ class _Parser:
         self.close(denominator)
         if body is None:
             body = self.body()
-        return Derivative(wrt, body)
+        return Derivative(wrt, bare_loss(body))
 
     def body(self) -> Node | None:
         """What a prefix operator applies to: the rest of the product term, or None if nothing follows."""
