@@ -8,10 +8,15 @@ applied functions, a point makes it vanish with probability at
 most deg/p (Schwartz–Zippel), plus at most (calls²·deg)/p for two different
 arguments that happen to share a value; two independent points square that.
 The cost grows with the number of distinct subexpressions, not expanded terms.
+A pair that differs as it stands and calls exp, log, tanh or a concrete f is
+tested again rewritten through exp and log (checks.exponentials: exp of a
+polynomial is a Laurent monomial in fresh variables), and the error bound is that
+of what was tested. A point where a denominator vanishes is replaced by a fresh
+one; without enough points nothing is called equal.
 
 ``witness_values``: both sides at a random rational point — exact rationals with
-f a random cubic for generic f, 60-digit floats for a concrete activation — a
-real counterexample when they differ.
+f a random cubic for generic f, floats of 60 (or more) digits where exp, log or
+tanh is called or the activation is concrete — a real counterexample when they differ.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ import random
 from fractions import Fraction
 from functools import cache
 
+from checks.exponentials import Exponentials, concrete_in
 from derive.model.dag import evaluate, post_order
 from derive.model.engines import Engine, engine
 from derive.primitives import Activation, Function, Ops, function, ops
 
-__all__ = ["P", "TRIALS", "probably_equal", "error_bound", "witness_values"]
+__all__ = ["P", "TRIALS", "probably_equal", "equal_as", "error_bound", "witness_values"]
 
 P = 2**127 - 1
 TRIALS = 2
+RETRIES = 4  # fresh points tried in place of ones where a denominator vanishes
 
 
 class Zp:
@@ -113,16 +120,44 @@ def _mod_values(eng: Engine, act: Activation, roots: list, seed: int) -> list:
 
 
 def probably_equal(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[bool]:
-    """For each (auto, hand): equal at TRIALS independent random points modulo P."""
-    roots = [e for pair in pairs for e in pair]
-    equal = [True] * len(pairs)
-    for trial in range(TRIALS):
+    """For each (auto, hand): equal at TRIALS independent random points modulo P (see ``equal_as``)."""
+    return [tested is not None for tested in equal_as(eng, act, pairs, seed)]
+
+
+def equal_as(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[tuple | None]:
+    """For each (auto, hand): the pair found equal at TRIALS random points modulo P — itself, or, where
+    it applies exp, log, tanh or a concrete f and differs as it stands, its rewrite through exp and log
+    (checks.exponentials) — or None. ``error_bound`` of the pairs returned bounds the chance of a wrong "equal"."""
+    equal = _equal_at(eng, act, pairs, seed)
+    tested = [pair if ok else None for pair, ok in zip(pairs, equal)]
+    redo = [k for k, ok in enumerate(equal) if not ok and concrete_in(eng, act, list(pairs[k]))]
+    if redo:
+        rewrite = Exponentials(eng, act)
+        again = [tuple(rewrite(list(pairs[k]))) for k in redo]
         try:
-            values = _mod_values(eng, act, roots, seed * TRIALS + trial)
+            for k, pair, ok in zip(redo, again, _equal_at(eng, act, again, seed)):
+                tested[k] = pair if ok else None
+        except ValueError:  # a power the rewrite left that is not an integer one: not decided here
+            pass
+    return tested
+
+
+def _equal_at(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[bool]:
+    """Equal at TRIALS random points; a point where a denominator vanishes is replaced by a fresh one
+    (at most RETRIES times), and without TRIALS points nothing is called equal."""
+    roots = [e for pair in pairs for e in pair]
+    equal, done = [True] * len(pairs), 0
+    points = [seed * TRIALS + trial for trial in range(TRIALS)] + [-1 - seed * RETRIES - r for r in range(RETRIES)]
+    for point in points:
+        if done == TRIALS:
+            break
+        try:
+            values = _mod_values(eng, act, roots, point)
         except ZeroDivisionError:  # a denominator vanished at this point: try the next one
             continue
+        done += 1
         equal = [e and values[2 * k] == values[2 * k + 1] for k, e in enumerate(equal)]
-    return equal
+    return equal if done == TRIALS else [False] * len(pairs)
 
 
 def degree(eng: Engine, roots: list) -> int:
@@ -153,52 +188,77 @@ def error_bound(eng: Engine, pairs: list[tuple]) -> float:
     return min(1.0, float(per_trial**TRIALS) * max(len(pairs), 1))
 
 
+class _Inexact(ValueError):
+    """A function with no exact value was called at a rational point."""
+
+
+def _cubic(c: list) -> dict:
+    return {"f": lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3,
+            "f'": lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2}
+
+
 def _rational_field(c: list[Fraction]) -> Ops:
     """Exact rationals, with f the cubic of coefficients ``c``; a function with no exact value has none here."""
-    cubic = {"f": lambda t: c[0] + c[1] * t + c[2] * t**2 + c[3] * t**3,
-             "f'": lambda t: c[1] + 2 * c[2] * t + 3 * c[3] * t**2}
+    cubic = _cubic(c)
 
     def make(fn: Function):
         def inexact(v):
-            raise ValueError(f"{fn.name} of a rational is not rational")
+            raise _Inexact(f"{fn.name} of a rational is not rational")
         return cubic.get(fn.name) or fn.mod_p or inexact
     return Ops(make, lambda c, like: Fraction(c))
 
 
-def _mpmath_field(act: Activation) -> Ops:
-    """60-digit floats, with f the activation and f' its true derivative (SymPy's, not the written one)."""
+def _mpmath_field(act: Activation, c: list[Fraction] | None = None) -> Ops:
+    """60-digit floats, with f the activation and f' its true derivative (SymPy's, not the written one),
+    or for generic f the cubic of coefficients ``c``."""
     mp = ops("mpmath")
-    true = {"f": lambda t: act.f(t, mp), "f'": _derivative_fn(act)}
+    true = _cubic([_mpf(q) for q in c]) if c is not None else {"f": lambda t: act.f(t, mp), "f'": _derivative_fn(act)}
     return Ops(lambda fn: true.get(fn.name) or getattr(mp, fn.attr), lambda c, like: c)
 
 
-def witness_values(eng: Engine, act: Activation, auto, hand, seed: int):
-    """(auto, hand, what f was) at a random rational point, or None if a value is not finite."""
+def _mpf(q: Fraction):
+    import mpmath
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def witness_values(eng: Engine, act: Activation, auto, hand, seed: int, digits: int = 60):
+    """(auto, hand, what f was) at a random rational point, or None if a value is not finite or not real.
+
+    Exact rationals for generic f (f a random cubic) unless a function with no exact value (exp,
+    log, tanh) is called; then, and for a concrete activation, floats of ``digits`` digits (mpmath)."""
     import mpmath
     import sympy
 
     rnd = random.Random(seed)
-    leaf: dict = {}
+    c = None
     if act.generic:
         c = [Fraction(rnd.randint(-2, 2), rnd.randint(2, 4)) for _ in range(4)]
-        field = _rational_field(c)
         t = sympy.Symbol("t")
         about = "f(t) = " + sympy.sstr(sum(sympy.Rational(q.numerator, q.denominator) * t**k for k, q in enumerate(c)))
-        number = lambda n: Fraction(str(n))
-        symbol = lambda s: leaf.setdefault(str(s), Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)))
     else:
-        mpmath.mp.dps = 60
-        field = _mpmath_field(act)
         about = f"f = {act.name}"
-        number = lambda n: mpmath.mpf(Fraction(str(n)).numerator) / Fraction(str(n)).denominator
-        symbol = lambda s: leaf.setdefault(str(s), mpmath.mpf(rnd.randint(-2, 2)) / rnd.randint(1, 4))
+    names = sorted({str(n) for n in post_order([auto, hand]) if n.is_Symbol})
+    point = {s: Fraction(rnd.randint(-2, 2), rnd.randint(1, 4)) for s in names}
     try:
-        for s in sorted({str(n) for n in post_order([auto, hand]) if n.is_Symbol}):
-            symbol(s)
-        a, h = evaluate(eng, [auto, hand], symbol, number, lambda fn, v: getattr(field, fn.attr)(v))
+        if c is not None:
+            try:
+                a, h = _at(eng, [auto, hand], point, _rational_field(c), lambda q: q)
+                return a, h, about
+            except _Inexact:
+                pass
+        mpmath.mp.dps = digits
+        a, h = _at(eng, [auto, hand], point, _mpmath_field(act, c), _mpf)
     except (ValueError, ZeroDivisionError, OverflowError):
         return None
+    if any(isinstance(v, mpmath.mpc) or not mpmath.isfinite(v) for v in (a, h)):
+        return None
     return a, h, about
+
+
+def _at(eng: Engine, roots: list, point: dict, field: Ops, exact) -> list:
+    """The roots at ``point`` (symbol name -> Fraction), numbers and point made values by ``exact``."""
+    return evaluate(eng, roots, lambda s: exact(point[str(s)]), lambda n: exact(Fraction(str(n))),
+                    lambda fn, v: getattr(field, fn.attr)(v))
 
 
 @cache

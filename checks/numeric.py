@@ -54,7 +54,7 @@ class Evaluator:
     @cached_property
     def _sample_fn(self):
         net = self.net
-        args = [*net.parameters, *net.x().values(), *net.y().values(), *free_lambda(net)]
+        args = [*net.parameters, *net.data(), *free_lambda(net)]
         return self._lambdified(self.d.at[None], args)
 
     def sample_values(self, sample=None) -> dict:
@@ -65,8 +65,7 @@ class Evaluator:
     @cached_property
     def _full_fn(self):
         net = self.net
-        args = [*net.parameters, *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())),
-                *free_lambda(net)]
+        args = [*net.parameters, *(s for k in net.samples for s in net.data(k)), *free_lambda(net)]
         return self._lambdified(self.d.full, args)
 
     @cached_property
@@ -98,12 +97,14 @@ class NumericView:
         self.W = {l: OneBased(f"W^{l}", w) for l, w in dr.W.items()}
         self.b = {l: OneBased(f"b^{l}", v) for l, v in dr.b.items()}
         self.x, self.y = OneBased("x", dr.x[None]), OneBased("y", dr.y[None])
-        self.f = lambda t: act.f(t, np_ops)
+        self.f, self.ops = (lambda t: act.f(t, np_ops)), np_ops
         self.fprime = lambda t: np_ops.lift(act.fprime(self.f(t), t, np_ops), t)
         a, z = {1: dr.x[None]}, {}
+        g = net.output.layer  # the output layer's own g (softmax: of the whole layer), or f
         for l in range(1, net.n_l):  # z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}), all draws at once
             z[l + 1] = np.einsum("ijd,jd->id", dr.W[l], a[l]) + dr.b[l]
-            a[l + 1] = self.f(z[l + 1])
+            a[l + 1] = self.f(z[l + 1]) if g is None or l + 1 < net.n_l else \
+                np.array([np_ops.lift(v, z[l + 1][0]) for v in g(list(z[l + 1]), np_ops)])
         self.z = {l: OneBased(f"z^{l}", v) for l, v in z.items()}
         self.a = {l: OneBased(f"a^{l}", v) for l, v in a.items()}
         self.delta = Lazy(lambda l: _GradView(ev.uncut, "z", l, f"δ^{l}"))
@@ -212,5 +213,5 @@ def tested(act: Activation) -> tuple[Activation, ...]:
 
 
 def evaluators_for(d: Derivatives, draws: Draws) -> list[Evaluator]:
-    """One evaluator per activation to test."""
-    return [Evaluator(d, act, draws) for act in tested(d.net.activation)]
+    """One evaluator per activation to test (for the generic f, those whose outputs the loss admits)."""
+    return [Evaluator(d, act, draws) for act in d.net.tested]

@@ -13,7 +13,7 @@ from checks.results import ClaimResult, Report, Status, SymbolicResult
 from checks.scope import claim_scope
 from checks.symbolic import Canonical, check_symbolic
 from derive.model.autodiff import differentiate
-from derive.model.backprop import SEED_CLAIMS, Claim
+from derive.model.backprop import Claim, claims_for
 from derive.model.network import Network
 from derive.settings import Settings
 
@@ -29,9 +29,10 @@ def _timed(timings: dict, phase: str):
     timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start
 
 
-def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, settings: Settings | None = None, *,
+def run(net: Network, claims: tuple[Claim, ...] | None = None, settings: Settings | None = None, *,
         progress: Callable[[str, int, int], None] | None = None, **overrides) -> Report:
-    """Check ``claims`` on ``net`` symbolically and numerically, as ``settings`` say.
+    """Check ``claims`` (default: the seed's six on the model of ``net``, derive.model.backprop.claims_for)
+    on ``net`` symbolically and numerically, as ``settings`` say.
 
     ``overrides`` (draws=, seed=, rtol=, method=) replace single settings, validated the same way.
     ``progress(what, done, total)``, if given, hears how many claim entries are done after each
@@ -41,6 +42,7 @@ def run(net: Network, claims: tuple[Claim, ...] = SEED_CLAIMS, settings: Setting
     True
     """
     settings = replace(settings or Settings(), **overrides)
+    claims = claims_for(net) if claims is None else claims
     timings: dict = {}
     sizes = [sum(1 for _ in c.quantity.entries(net.sizes)) for c in claims]
     total = 2 * sum(sizes) + 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from checks.results import Failure, Scope, Status, Verdict
@@ -159,6 +159,8 @@ def _vector_layers(lhs: Node, rhs: Node, w: _Window) -> Counter:
 def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,
                      decide: Decide) -> tuple[Scope, Verdict | None]:
     """The equation's scope, and the first verdict on its grid that is not a proof (None: none)."""
+    if base.coupling:  # the bound counts each output unit apart; softmax and Σ y = 1 tie them together
+        return Scope("test networks", not_covered=(base.coupling,)), None
     lhs, rhs = cancel_layer_sums(lhs, rhs)
     try:
         windows = _windows(lhs, rhs, free)
@@ -178,7 +180,7 @@ def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,
         for widths in itertools.product(*g.values()):
             chosen = dict(zip(g, widths))
             sizes = tuple(chosen.get(T, 1) for T in range(1, w.depth + 1))
-            net = Network(sizes, base.activation, chosen.get(SAMPLES, 1), base.lam, base.engine)
+            net = replace(base, sizes=sizes, m=chosen.get(SAMPLES, 1))
             at = ", ".join(f"{w.name(T, output)} = {v}" for T, v in chosen.items())
             try:
                 for inst in instances(table(net), lhs, rhs, free, Budget()):
@@ -198,9 +200,14 @@ def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,
 def claim_scope(claim: Claim, base: Network, seed: int) -> tuple[Scope, Verdict | None]:
     """The scope of one of derive's own claims: its LaTeX is proved on the windows and grid (its Python
     formula, proved on ``base``, agrees with it there). A claim with a formula of its own is proved
-    on the network it was checked on only."""
-    if claim not in SEED_CLAIMS:
+    on the network it was checked on only, and so is every claim on a model whose output units are coupled
+    (softmax, targets that sum to 1: outside the fragment of docs/all-widths.md)."""
+    from derive.model.backprop import claims_for
+
+    if claim not in SEED_CLAIMS and claim not in claims_for(base):
         return Scope("test networks", not_covered=("a formula given in Python is checked on its network only",)), None
+    if base.coupling:
+        return Scope("test networks", not_covered=(base.coupling,)), None
     relation = parse_equation(claim.latex)
     assert relation.lhs is not None
     names = sorted(free_indices(relation.lhs) | free_indices(relation.rhs[0]))

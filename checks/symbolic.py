@@ -6,22 +6,28 @@ holds for every differentiable f):
 - ``exact``: a canonical form — every f(e), f'(e) rebuilt from the inside out
   with its argument expanded, a concrete activation's f' read as people write it
   (a(1 - a) with a = f(t), for the logistic f) — then auto - hand is expanded; 0 is a proof.
-  Its cost grows with the number of expanded terms.
+  Its cost grows with the number of expanded terms. A difference that is not 0 and has no
+  witness (below) is decided once more with concrete functions written through exp and log
+  and as a rational function (checks.exponentials): rows that write σ, tanh, log(e^x), or
+  a(1 − a) in a denominator out are proved there, and only those rows pay for it.
 - ``probabilistic``: both sides evaluated modulo a 127-bit prime at random points
   (checks.identity); its cost grows with the size of the expression DAG, and a
   pass is a proof up to a stated error bound.
 
 A difference is only called ``refuted`` when a witness confirms it: both sides
-at a random rational point, exactly for generic f (f a random cubic), to 60
-digits for a concrete activation. Otherwise ``undecided``, never passed.
+at a random rational point, exactly for generic f (f a random cubic) unless exp, log or
+tanh is called, to 60 digits otherwise (and the difference must be the same at 120 digits,
+not rounding). Otherwise ``undecided``, never passed.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from functools import cache
 
-from checks.identity import error_bound, probably_equal, witness_values
+from checks.exponentials import exactly_zero
+from checks.identity import equal_as, error_bound, witness_values
 from checks.results import Failure, Status, SymbolicResult, Verdict
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
@@ -35,6 +41,7 @@ __all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "
 
 EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
 WITNESS_TRIES = 3
+WITNESS_DIGITS = 60  # of a witness in floating point; a difference must survive twice as many
 _SHOWN = 240  # characters of a difference shown in a report
 UNDECIDED_NOTE = "the difference is not identically 0, but no point was found where it is non-zero"
 
@@ -83,19 +90,29 @@ def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, s
 
     for k in range(WITNESS_TRIES):
         found = witness_values(eng, act, auto, hand, seed * WITNESS_TRIES + k)
-        if found is None:
-            return None
+        if found is None:  # a value is not finite (or not real) at this point: try the next one
+            continue
         a, h, about = found
-        if act.generic:
+        if isinstance(a, Fraction) and isinstance(h, Fraction):  # generic f at a rational point: exact
             a, h = sympy.Rational(a.numerator, a.denominator), sympy.Rational(h.numerator, h.denominator)
             differs = a != h
         else:
-            differs = abs(a - h) > mpmath.mpf(10) ** -40 * (1 + abs(a) + abs(h))
-            a, h = sympy.Float(a, 60), sympy.Float(h, 60)
+            differs = abs(a - h) > mpmath.mpf(10) ** -40 * (1 + abs(a) + abs(h)) and _resolved(
+                a - h, witness_values(eng, act, auto, hand, seed * WITNESS_TRIES + k, 2 * WITNESS_DIGITS))
+            mpmath.mp.dps = WITNESS_DIGITS
+            a, h = sympy.Float(a, WITNESS_DIGITS), sympy.Float(h, WITNESS_DIGITS)
         if differs:
             digits = _digits(a, h)
             return _shown(a, digits), _shown(h, digits), f"{about}; automatic − hand = {_shown(a - h)}"
     return None
+
+
+def _resolved(gap, finer) -> bool:
+    """Whether a difference found in floating point is one, not rounding: at twice the digits it is the same."""
+    if finer is None:
+        return False
+    again = finer[0] - finer[1]
+    return abs(gap - again) <= abs(again) / 1000
 
 
 def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int, where: str, entry=None) -> Verdict:
@@ -103,7 +120,10 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
     diff = canon(auto - hand)
     if diff == 0:
         return Verdict(Status.PROVED)
-    return _against(eng, act, auto, hand, seed, Failure(where, _short(str(diff)), entry=entry))
+    verdict = _against(eng, act, auto, hand, seed, Failure(where, _short(str(diff)), entry=entry))
+    if verdict.status is Status.UNDECIDED and exactly_zero(eng, act, diff):  # concrete functions written out
+        return Verdict(Status.PROVED)
+    return verdict
 
 
 def _against(eng: Engine, act: Activation, auto, hand, seed: int, failure: Failure) -> Verdict:
@@ -143,14 +163,15 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not sides:
         return SymbolicResult(Status.VACUOUS, 0, None,
                               "this network has no entry of this claim (e.g. no hidden layer)", method)
+    tested: list = []  # the pairs found equal modulo p, as they were tested (rewritten, where that was needed)
     if method == "exact":
         canon = canon or Canonical(eng, act)
         verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
-        equal = probably_equal(eng, act, [(a, h) for _, a, h in sides], seed)
-        verdicts = (Verdict(Status.PROVED) if ok else
+        tested = equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
+        verdicts = (Verdict(Status.PROVED) if ok is not None else
                     _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))
-                    for k, ((e, a, h), ok) in enumerate(zip(sides, equal), 1))
+                    for k, ((e, a, h), ok) in enumerate(zip(sides, tested), 1))
     undecided = None
     for v in verdicts:
         if v.status is Status.REFUTED:
@@ -162,7 +183,7 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not fprime_lemma(act):
         return SymbolicResult(Status.UNDECIDED, len(sides), None, f"could not prove the written f' of {act.name}",
                               method)
-    error = error_bound(eng, [(a, h) for _, a, h in sides]) if method == "probabilistic" else 0.0
+    error = error_bound(eng, tested) if method == "probabilistic" else 0.0
     return SymbolicResult(Status.PROVED, len(sides), method=method, error=error)
 
 

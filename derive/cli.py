@@ -55,6 +55,7 @@ _ladder = _parsed(lambda text: [(_widths(rung.split(":")[0]), int(rung.split(":"
 
 def _add_network_options(p: argparse.ArgumentParser) -> None:
     from derive.model.engines import ENGINES
+    from derive.model.losses import LOSSES, output_names
     from derive.primitives import ACTIVATIONS, GENERIC
     from derive.settings import Settings
 
@@ -64,6 +65,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
                    help="layer widths s_1,...,s_{n_l} (default 2,3,3,2; for a file, 2,3,2 and 2,3,3,2)")
     p.add_argument("--activation", default=GENERIC, metavar="|".join(ACTIVATIONS),
                    help=f"f: {GENERIC} (any differentiable f, the default) or a concrete one")
+    p.add_argument("--loss", default="squared", metavar="|".join(LOSSES), help="J(W,b;x,y) (default squared: ½Σ(a−y)²)")
+    p.add_argument("--output", default="same", metavar="|".join(output_names()), help="output layer (default same: f)")
     p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
     p.add_argument("--lambda", dest="lam", type=_exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
@@ -125,19 +128,18 @@ def _settings(args) -> Settings:
 
 
 def _spec(args) -> dict:
-    """The network options (names, not objects: an activation holds functions, which worker processes cannot
-    receive)."""
+    """The network options, as names (an activation holds functions, which worker processes cannot receive)."""
     if args.no_l2 and args.lam is not None:
         raise SpecError("--no-l2 and --lambda contradict each other")
     return {"sizes": args.sizes, "activation": args.activation, "m": args.samples,
-            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine}
+            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine, "loss": args.loss, "output": args.output}
 
 
 def _networks(spec: dict, default: tuple) -> tuple:
     from derive.model.network import Network
 
-    return tuple(Network(sizes, spec["activation"], m=spec["m"], lam=spec["lam"], engine=spec["engine"])
-                 for sizes in ((spec["sizes"],) if spec["sizes"] else default))
+    fields = {k: v for k, v in spec.items() if k != "sizes"}  # activation, m, lam, engine, loss, output
+    return tuple(Network(sizes, **fields) for sizes in ((spec["sizes"],) if spec["sizes"] else default))
 
 
 def _refuse_if_too_large(net, settings: Settings, force: bool) -> None:
@@ -192,6 +194,8 @@ def _check_files(args) -> int:
 
     console = Console()
     settings, spec = _settings(args), _spec(args)
+    if (args.loss, args.output) != ("squared", "same"):
+        raise SpecError("--loss and --output apply to the seed's claims (a FILE is read with squared loss)")
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
@@ -290,9 +294,10 @@ def _bench(args) -> int:
 
 
 def _primitives(args) -> int:
+    from derive.model.losses import markdown_table
     from derive.primitives import markdown_tables
 
-    print(markdown_tables(), end="")
+    print(markdown_tables() + "\n" + markdown_table(), end="")
     return EXIT_PASS
 
 

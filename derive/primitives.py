@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,9 @@ class Function:
     ``numpy`` evaluates it on float arrays; ``mpmath`` names mpmath's function (imported only when
     a witness needs it). ``mod_p`` is its exact value on exact numbers (integers modulo p,
     fractions), a rational function of its argument, where it has one; None says it has none
-    (exp, log, tanh). ``derivative`` is the rule as the README lists it.
+    (exp, log, tanh). ``derivative`` is the rule as the README lists it. ``as_exp(x, ops)`` is
+    the function written through exp and log of its argument (tanh x = (e^{2x}−1)/(e^{2x}+1)), so
+    that exact checks decide identities between concrete functions; None keeps f(x) an unknown.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Function:
     mod_p: Callable | None = None
     unknown: bool = False
     derivative: str = ""
+    as_exp: Callable[[Any, Ops], Any] | None = None
 
     @property
     def attr(self) -> str:
@@ -70,7 +74,8 @@ class Activation:
     ``generic``: f is the undefined f itself (its formulas are ``ops.f`` and ``ops.fprime``), so a
     pass holds for every differentiable f. ``rational``: f is a rational function, so exact checks
     put its formula in instead of keeping f(t) unknown. ``reads``: LaTeX names that call it
-    (``\\sigma(z)``); ``doc``: how the README lists it.
+    (``\\sigma(z)``); ``doc``: how the README lists it. ``as_exp(t, ops)``: f written through exp
+    and log of t (the logistic f is 1/(1+e^{−t})), for exact checks; None keeps f(t) an unknown.
     """
 
     name: str
@@ -80,6 +85,7 @@ class Activation:
     rational: bool = False
     generic: bool = False
     doc: str = ""
+    as_exp: Callable[[Any, Ops], Any] | None = None
 
 
 class Ops:
@@ -161,8 +167,21 @@ def activation(name: str) -> Activation:
 
 
 def concrete() -> tuple[Activation, ...]:
-    """Every activation but the generic one: those a check of the generic f runs numerically."""
-    return tuple(a for a in ACTIVATIONS.values() if not a.generic)
+    """Every activation but the generic one and those with a kink: those a check of the generic f runs
+    numerically (the generic f stands for every differentiable f; relu is checked when it is chosen)."""
+    return tuple(a for a in ACTIVATIONS.values() if not a.generic and not kinked(a))
+
+
+@cache
+def kinked(act: Activation) -> bool:
+    """Whether the f' written for ``act`` jumps at 0 (relu's step): f has no derivative there, so numeric
+    draws keep every pre-activation away from 0 (checks.draws)."""
+    if act.generic:
+        return False
+    h, o = np.array([-1e-6, 1e-6]), ops("numpy")
+    with np.errstate(all="ignore"):
+        d = np.broadcast_to(np.asarray(act.fprime(act.f(h, o), h, o), dtype=float), h.shape)
+    return bool(abs(d[1] - d[0]) > 1e-3)
 
 
 def reading(name: str) -> Function | Activation | None:
@@ -197,16 +216,19 @@ for _entry in (
     Function("exp", r"\exp", ("exp",), lambda ans, x, o: ans, np.exp, "exp", derivative="exp(x)"),
     Function("log", r"\log", ("log", "ln"), lambda ans, x, o: 1 / x, np.log, "log", derivative="1/x"),
     Function("tanh", r"\tanh", ("tanh",), lambda ans, x, o: 1 - ans**2, np.tanh, "tanh",
-             derivative="1 − tanh²(x)"),
+             derivative="1 − tanh²(x)", as_exp=lambda x, o: (o.exp(2 * x) - 1) / (o.exp(2 * x) + 1)),
+    Function("sqrt", r"\sqrt", (), lambda ans, x, o: 1 / (2 * ans), np.sqrt, "sqrt", derivative="1/(2√x)"),
     Activation(GENERIC, lambda t, o: o.f(t), lambda a, t, o: o.fprime(t), generic=True,
                doc="f undefined: a pass holds for every differentiable f"),
     Activation("sigmoid", _sigmoid, lambda a, t, o: a * (1 - a), ("sigma",),
-               doc="f(z) = 1/(1+e^{−z}), f'(z) = a(1−a)"),
+               doc="f(z) = 1/(1+e^{−z}), f'(z) = a(1−a)", as_exp=_sigmoid),
     Activation("tanh", lambda t, o: o.tanh(t), lambda a, t, o: 1 - a**2,
-               doc="f(z) = tanh z, f'(z) = 1−a²"),
+               doc="f(z) = tanh z, f'(z) = 1−a²", as_exp=lambda t, o: (o.exp(2 * t) - 1) / (o.exp(2 * t) + 1)),
     Activation("softplus", lambda t, o: o.log(1 + o.exp(t)), lambda a, t, o: _sigmoid(t, o),
-               doc="f(z) = log(1+e^z), f'(z) = 1/(1+e^{−z})"),
+               doc="f(z) = log(1+e^z), f'(z) = 1/(1+e^{−z})", as_exp=lambda t, o: o.log(1 + o.exp(t))),
     Activation("identity", lambda t, o: t, lambda a, t, o: 1, rational=True,
-               doc="f(z) = z, f'(z) = 1"),
+               doc="f(z) = z, f'(z) = 1", as_exp=lambda t, o: t),
+    Activation("relu", lambda t, o: (t + o.sqrt(t * t)) / 2, lambda a, t, o: a / t, ("ReLU",),
+               doc="f(z) = max(0, z), f'(z) = a/z: 1 for z > 0, 0 for z < 0 (none at z = 0)"),
 ):
     register(_entry)

@@ -23,7 +23,7 @@ SYMPY, SYMENGINE, NUMPY = engine("sympy").ops, engine("symengine").ops, ops("num
 
 def test_concrete_activations_are_the_four_named_ones():
     assert tuple(a.name for a in concrete()) == NAMES
-    assert set(ACTIVATIONS) == {"generic", *NAMES}
+    assert set(ACTIVATIONS) == {"generic", *NAMES, "relu"}  # relu has a kink: tests/test_models.py
     assert activation("generic").generic and not any(a.generic for a in concrete())
 
 
@@ -132,7 +132,7 @@ def test_output_residual_written_in_terms_of_a_is_refuted_for_another_activation
     assert results["delta_output"].numeric.status == "failed"
 
 
-@pytest.mark.parametrize("name", ["relu", "Sigmoid", ""])
+@pytest.mark.parametrize("name", ["gelu", "Sigmoid", ""])
 def test_unknown_activation_raises_spec_error_naming_the_known_ones(name):
     with pytest.raises(SpecError, match=rf"unknown activation {name!r}.*generic.*sigmoid.*tanh.*softplus.*identity"):
         activation(name)

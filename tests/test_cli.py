@@ -165,7 +165,7 @@ BAD_INPUTS = {  # name: (arguments, what the one error line must name)
     "width 0": (["check", "--sizes", "2,0,2"], "width 0"),
     "negative width": (["check", "--sizes", "2,-1,2"], "width -1"),
     "non-numeric sizes": (["check", "--sizes", "2,x,2"], "--sizes"),
-    "unknown activation": (["check", "--activation", "relu"], "relu"),
+    "unknown activation": (["check", "--activation", "gelu"], "gelu"),
     "negative draws": (["check", "--draws", "-5"], "--draws"),
     "zero draws": (["check", "--draws", "0"], "--draws"),
     "non-integer draws": (["check", "--draws", "1.5"], "--draws"),

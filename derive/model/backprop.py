@@ -10,8 +10,12 @@ A view offers, keyed as in the seed: ``v.W[l][i, j]``, ``v.b[l][i]``,
 ``v.z[l][i]``, ``v.a[l][i]``, ``v.x[j]``, ``v.y[i]``, ``v.delta[l][i]`` (the true
 residual, so each claim is judged on its own), ``v.dJ_dW[k][l][i, j]`` and
 ``v.dJ_db[k][l][i]`` (the true per-sample gradients at sample k), ``v.lam``,
-``v.m``, ``v.n_l``, ``v.s(l)``, ``v.units(l)``, ``v.samples``, ``v.f(t)`` and
-``v.fprime(t)``.
+``v.m``, ``v.n_l``, ``v.s(l)``, ``v.units(l)``, ``v.samples``, ``v.f(t)``,
+``v.fprime(t)`` and ``v.ops`` (the registry's functions where the view evaluates).
+
+The six claims are the seed's for its model (squared loss, f in every layer); on another
+model (``claims_for``) the output residual's formula and LaTeX come from the loss and the
+output layer (derive.model.losses), and the other five stay as they are.
 
 To check your own derivation, replace a claim's formula::
 
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING
 
 from derive.errors import ClaimError
 from derive.model.quantity import (
@@ -35,7 +41,12 @@ from derive.model.quantity import (
     Quantity,
 )
 
-__all__ = ["Claim", "SEED_CLAIMS", "replace_claim"]
+if TYPE_CHECKING:
+    from derive.model.losses import Loss, Output
+    from derive.model.network import Network
+    from derive.primitives import Activation
+
+__all__ = ["Claim", "SEED_CLAIMS", "replace_claim", "claims_for"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +98,23 @@ def replace_claim(claims: tuple[Claim, ...], claim_id: str, formula: Callable, r
         raise ClaimError(f"no claim {claim_id!r} (claims: {', '.join(ids)})")
     return tuple(replace(c, formula=formula, rhs_latex=rhs_latex or r"\text{(your formula)}") if c.id == claim_id else c
                  for c in claims)
+
+
+def claims_for(net: Network) -> tuple[Claim, ...]:
+    """The six claims on the model of ``net``: ``SEED_CLAIMS`` on the seed's; otherwise the output residual
+    people write for its loss and output layer (the same claim objects for the same model).
+
+    >>> from derive.model.network import Network
+    >>> claims_for(Network((2, 2), loss="categorical", output="softmax"))[0].rhs_latex
+    'a^{n_l}_i - y_i'
+    """
+    return SEED_CLAIMS if net.seed_model else _claims(net.loss, net.output, net.activation)
+
+
+@cache
+def _claims(loss: Loss, output: Output, activation: Activation) -> tuple[Claim, ...]:
+    from derive.model.losses import residual
+
+    formula, tex = residual(loss, output, activation)
+    return tuple(replace(c, formula=formula, rhs_latex=tex) if c.quantity is OUTPUT_RESIDUAL else c
+                 for c in SEED_CLAIMS)

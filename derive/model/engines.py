@@ -146,12 +146,19 @@ class SymEngine(Engine):
             cut = net.world(cut=l)
             d = self.gradient(sample_loss(net, cut, net.y()), [z for k in layers[l - 2:] for z in cut.z[k].values()])
             within[l] = {k: {i: d[z] for i, z in cut.z[k].items()} for k in layers[l - 2:]}
+        # An output layer of its own (linear, …) may merge z^{n_l} into larger sums, so that it is no node of J
+        # to take an adjoint of: δ^{n_l} is then the cut network's, read where z^{n_l} is.
+        top, own = net.n_l, net.output.layer is not None
+        for l in layers[:-1] if own else ():
+            within[l][top] = _read_in(within[top][top], net.zeta(top), net.world(cut=l).z[top])
         at = {}
         for k in (None, *net.samples):  # δ is the adjoint of each z^l_i in the sample's own pass
             fw = net.world(k)
             d = self.gradient(sample_loss(net, fw, net.y(k)), [*net.parameters, *(z for l in layers
                                                                                  for z in fw.z[l].values())])
             at[k] = {"z": {l: {i: d[z] for i, z in fw.z[l].items()} for l in layers}, **_by_layer(net, d)}
+            if own:
+                at[k]["z"][top] = _read_in(within[top][top], net.zeta(top), fw.z[top])
         return Derivatives(net, within, at, _by_layer(net, self.gradient(full_loss(net), net.parameters)))
 
 
@@ -207,7 +214,7 @@ class SymPy(Engine):
         uncut = _by_layer(net, self.gradient(sample_loss(net, net.world(), net.y()), net.parameters))
         at = {}
         for k in (None, *net.samples):  # the (x, y) gradients read at sample k
-            swap = {**dict(zip(net.x().values(), net.x(k).values())), **dict(zip(net.y().values(), net.y(k).values()))}
+            swap = dict(zip(net.data(), net.data(k)))
             read = uncut if k is None else {wrt: {l: {key: e.xreplace(swap) for key, e in v.items()}
                                                   for l, v in g.items()} for wrt, g in uncut.items()}
             at[k] = {"z": {l: _read_in(delta[l], net.zeta(l), net.world(k).z[l]) for l in layers}, **read}

@@ -1,4 +1,5 @@
-"""The squared loss of one sample and the L2-regularised loss over m samples (biases not regularised)."""
+"""The loss of one sample (the network's, from derive.model.losses; the seed's is squared) and the
+L2-regularised loss over m samples (biases not regularised)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ __all__ = ["sample_loss", "full_loss"]
 
 
 def sample_loss(net: Network, fw: Forward, y: dict) -> Any:
-    """J(W,b;x,y) = ½‖h_{W,b}(x) − y‖², with h_{W,b}(x) = a^{n_l} of the forward pass ``fw``."""
+    """J(W,b;x,y), e.g. ½‖h_{W,b}(x) − y‖², with h_{W,b}(x) = a^{n_l} of the forward pass ``fw``."""
     h = fw.a[net.n_l]
-    return net.eng.xp.Rational(1, 2) * sum((h[i] - y[i]) ** 2 for i in net.units(net.n_l))
+    return net.loss.value([h[i] for i in net.units(net.n_l)], [y[i] for i in net.units(net.n_l)], net.eng.ops)
 
 
 def full_loss(net: Network) -> Any:

@@ -13,7 +13,9 @@ from fractions import Fraction
 from functools import cached_property
 
 from derive.errors import ClaimError, SpecError
+from derive.model import losses
 from derive.model.engines import Engine, engine
+from derive.model.losses import Loss, Output
 from derive.primitives import GENERIC, Activation, activation
 
 __all__ = ["Network", "Forward", "forward", "Indexed"]
@@ -42,9 +44,11 @@ class Forward:
 
 @dataclass(frozen=True)
 class Network:
-    """The spec (layer sizes, activation, samples m, λ, engine) and its symbols.
+    """The spec (layer sizes, activation, samples m, λ, engine, loss, output layer) and its symbols.
 
-    ``lam`` is None for the symbol λ (the default), else a number (0: no L2).
+    ``lam`` is None for the symbol λ (the default), else a number (0: no L2). ``loss`` and ``output``
+    are entries of derive.model.losses or their names (the seed's: squared loss, output f as the hidden
+    layers'); a loss whose targets are a distribution writes the last y as 1 minus the others.
 
     >>> net = Network((2, 3, 2))
     >>> net.n_l, net.W[1][3, 2]
@@ -56,6 +60,8 @@ class Network:
     m: int = 2
     lam: int | float | Fraction | None = None
     engine: str = "symengine"
+    loss: Loss = field(default_factory=lambda: losses.loss("squared"))
+    output: Output = field(default_factory=lambda: losses.output(None))
 
     def __post_init__(self):
         sizes = tuple(self.sizes)
@@ -73,6 +79,30 @@ class Network:
             raise SpecError(f"λ must be a finite number or None (symbolic), got {self.lam!r}")
         object.__setattr__(self, "sizes", sizes)
         engine(self.engine)
+        object.__setattr__(self, "loss", losses.loss(self.loss))
+        object.__setattr__(self, "output", losses.output(self.output))
+        if not losses.admits(self.loss, self.output, self.activation) or not self.tested:
+            given = self.activation.name if self.output is losses.SAME else self.output.name
+            raise SpecError(f"the {self.loss.name} loss needs {self.loss.domain_doc}, which the output layer "
+                            f"({given}) does not give: choose an --output whose values lie there")
+
+    @property
+    def seed_model(self) -> bool:
+        """Whether the loss and the output layer are the seed's: squared loss, f in every layer."""
+        return self.loss is losses.LOSSES["squared"] and self.output is losses.SAME
+
+    @property
+    def coupling(self) -> str | None:
+        """Why the output units depend on each other (softmax, targets that sum to 1), or None."""
+        if self.output.coupled:
+            return f"{self.output.name} output couples the output units (a_j depends on every z_k)"
+        return f"the {self.loss.name} loss couples the targets (Σ_i y_i = 1)" if self.loss.distribution else None
+
+    @property
+    def tested(self) -> tuple[Activation, ...]:
+        """The activations the numeric check runs with: the given one, or for the generic f every concrete
+        one whose outputs the loss admits."""
+        return losses.tested(self.loss, self.output, self.activation)
 
     @property
     def eng(self) -> Engine:
@@ -116,7 +146,15 @@ class Network:
         return Indexed("x", {j: self.eng.xp.Symbol(_sample_name("x", k, j)) for j in self.units(1)})
 
     def y(self, k: int | None = None) -> dict:
-        return Indexed("y", {i: self.eng.xp.Symbol(_sample_name("y", k, i)) for i in self.units(self.n_l)})
+        """y_i of the sample (x, y), or of sample k; for a distribution, the last is 1 minus the others."""
+        y = {i: self.eng.xp.Symbol(_sample_name("y", k, i)) for i in self.units(self.n_l)}
+        if self.loss.distribution:
+            y[self.s(self.n_l)] = self.eng.xp.Integer(1) - sum(y[i] for i in range(1, self.s(self.n_l)))
+        return Indexed("y", y)
+
+    def data(self, k: int | None = None) -> list:
+        """The free symbols of x and y of the sample (x, y), or of sample k."""
+        return [*self.x(k).values(), *(s for s in self.y(k).values() if s.is_Symbol)]
 
     def zeta(self, l: int) -> dict:
         """Fresh symbols standing for z^l when the network is cut at layer l."""
@@ -150,7 +188,7 @@ def _sample_name(base: str, k: int | None, unit: int) -> str:
 
 
 def forward(net: Network, x: dict | None = None, *, cut: int | None = None) -> Forward:
-    """The forward pass z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}).
+    """The forward pass z^{l+1} = W^l a^l + b^l, a^{l+1} = f(z^{l+1}) (the output layer's g at l+1 = n_l).
 
     From the input ``x`` (a^1 = x), or, with ``cut=l``, from fresh symbols z^l
     (the network cut at layer l, so that ∂J/∂z^l is an ordinary derivative).
@@ -161,9 +199,16 @@ def forward(net: Network, x: dict | None = None, *, cut: int | None = None) -> F
     else:
         start = cut
         z = {cut: net.zeta(cut)}
-        a = {cut: Indexed(f"a^{cut}", {i: f(zi) for i, zi in z[cut].items()})}
+        a = {cut: _activated(net, cut, z[cut], f)}
     for l in range(start, net.n_l):
         z[l + 1] = Indexed(f"z^{l + 1}", {i: sum((net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i])
                                           for i in net.units(l + 1)})
-        a[l + 1] = Indexed(f"a^{l + 1}", {i: f(zi) for i, zi in z[l + 1].items()})
+        a[l + 1] = _activated(net, l + 1, z[l + 1], f)
     return Forward(z, a, start)
+
+
+def _activated(net: Network, l: int, z: dict, f) -> Indexed:
+    """a^l from z^l: f, or the output layer's g at l = n_l."""
+    if l < net.n_l or net.output.layer is None:
+        return Indexed(f"a^{l}", {i: f(zi) for i, zi in z.items()})
+    return Indexed(f"a^{l}", dict(zip(z, net.output.layer(list(z.values()), net.eng.ops))))

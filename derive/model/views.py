@@ -39,7 +39,7 @@ class SymbolicView:
         self.net, self.n_l, self.m, self.lam = net, net.n_l, net.m, net.lam_symbol
         self.W, self.b, self.x, self.y = net.W, net.b, net.x(), net.y()
         self.z, self.a, self.samples, self.s, self.units = fw.z, fw.a, net.samples, net.s, net.units
-        self.f, self.fprime = net.eng.f, net.eng.fprime
+        self.f, self.fprime, self.ops = net.eng.f, net.eng.fprime, net.eng.ops
         self.delta = Lazy(lambda l: delta_in(d, fw, l))
         self.dJ_dW = Lazy(lambda k: _at_sample(d, "W", k))
         self.dJ_db = Lazy(lambda k: _at_sample(d, "b", k))

@@ -8,12 +8,19 @@ from typing import Any
 from checks.results import FileReport, FileSummary, NumericResult, Report, Scope, Status
 from derive.model.network import Network
 
-__all__ = ["as_dict", "file_as_dict", "lam_text"]
+__all__ = ["model_text", "as_dict", "file_as_dict", "lam_text"]
 
 
 def lam_text(net: Network) -> str:
     """λ as a report states it: 'symbolic', or its value."""
     return "symbolic" if net.lam is None else str(net.lam)
+
+
+def model_text(net: Network) -> str:
+    """The loss and the output layer, as a report states them."""
+    out = net.output
+    shown = f"{out.name}, {out.doc}" if out.activation is None else f"{out.name} in the output layer"
+    return f"loss {net.loss.name}, {net.loss.doc} · output {shown}"
 
 
 def _number(x: float) -> float | str:
@@ -57,7 +64,8 @@ def as_dict(report: Report) -> dict:
     doc = {
         "passed": report.passed,
         "network": {"sizes": list(net.sizes), "activation": net.activation.name, "samples": net.m,
-                    "lambda": lam_text(net), "engine": net.engine, "parameters": net.parameter_count},
+                    "lambda": lam_text(net), "engine": net.engine, "parameters": net.parameter_count,
+                    "loss": net.loss.name, "output": net.output.name},
         **_how(report, ("auto", "hand")),
         "claims": claims,
     }

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
-from derive.render.document import lam_text
+from derive.render.document import lam_text, model_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text"]
 
@@ -59,6 +59,8 @@ def render(report: Report, console: Console, timings: bool = False) -> None:
     console.print(Text("derive · backpropagation derivation check", style="bold"))
     console.print(f"network   {','.join(map(str, net.sizes))} (n_l = {net.n_l}, {net.parameter_count} parameters)"
                   f" · f {net.activation.name} · m = {net.m} · λ {lam_text(net)}")
+    if not net.seed_model:
+        console.print(Text(f"model     {model_text(net)}"))
     methods = sorted({r.symbolic.method for r in report.results})
     console.print(f"symbolic  {' and '.join(methods)}, engine {net.engine}")
     _numeric_line(report, console)
