@@ -187,6 +187,30 @@ class _Checker:
         return out
 
 
+class _Bridge:
+    """A chain goes on past a side that has no meaning: in A = B = C with B unreadable (B = … is not
+    checked, A was read), the step B = C is checked as A = C, at C's line."""
+
+    def __init__(self) -> None:
+        self.read: dict[int, object] = {}  # chain -> the last side that was read
+        self.unread: dict[int, tuple] = {}  # chain -> (the unreadable side, the last side read before it)
+
+    def across(self, step: Step) -> Step:
+        gap = self.unread.get(step.chain)
+        if gap is not None and not step.own_lhs and step.lhs == gap[0]:
+            return replace(step, lhs=gap[1])
+        return step
+
+    def note(self, step: Step, result: StepResult) -> None:
+        if step.lhs is None or step.rhs is None:
+            return
+        if result.status is not Status.NOT_CHECKED:
+            self.read[step.chain] = step.rhs
+            self.unread.pop(step.chain, None)
+        elif self.read.get(step.chain) == step.lhs:  # its left side was read: its right side is the gap
+            self.unread[step.chain] = (step.rhs, step.lhs)
+
+
 def _holds(result: StepResult) -> bool | None:
     """Whether a step was proved (None: it could not be read)."""
     return None if result.status is Status.NOT_CHECKED else result.symbolic is Status.PROVED
@@ -211,6 +235,7 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)
     results = []
+    bridge = _Bridge()
     for k, step in enumerate(steps):
         say(f"{path}:{step.line}", k, len(steps) + 1)
         if step.skip:  # marked by the author: never checked, never passed
@@ -219,7 +244,12 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
         if k >= MAX_STEPS:
             results.append(StepResult(step, Status.NOT_CHECKED, f"beyond the first {MAX_STEPS} equations of the file"))
             continue
-        result = checker.symbolic(k, step)
+        bridged = bridge.across(step)
+        result = checker.symbolic(k, bridged)
+        if bridged is not step:
+            result = replace(result, remarks=(*result.remarks, "compared with the last side before the one above, "
+                                                               "which could not be read"))
+        bridge.note(bridged, result)
         if k in model.failures:
             result = replace(result, status=Status.FAILED, reason=model.failures[k])
         elif k in model.definitions:

@@ -14,6 +14,7 @@ checked against the networks it was given, and the report says so.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,15 +22,16 @@ from dataclasses import dataclass, replace
 from checks.results import Step
 from derive.errors import DeriveError, SpecError
 from derive.meaning.conventions import CONVENTIONS, NIELSEN, SEED, Convention, plain_variable
+from derive.model import losses
 from derive.model.network import Network
-from derive.primitives import Activation, activation, concrete
+from derive.primitives import ACTIVATIONS, Activation, activation
 from derive.reader import parse_equation
 from derive.reader.ast import Call, Derivative, Node, Sym, Var, descendants
 
 __all__ = ["Model", "defined", "read_model", "variants"]
 
-LOSSES = frozenset({"J", "C", "L", "E"})
-ACTIVATIONS = frozenset({"f", "sigma", "g"})
+LOSS_LETTERS = frozenset({"J", "C", "L", "E"})
+FUNCTION_LETTERS = frozenset({"f", "sigma", "g"})
 
 
 @dataclass(frozen=True)
@@ -67,19 +69,23 @@ def defined(step: Step, first_of_row: bool) -> str | None:
     lhs, rhs = step.lhs, step.rhs
     if lhs is None or rhs is None or not (step.own_lhs and first_of_row):
         return None
-    if (isinstance(lhs, Call) and lhs.name in LOSSES) or (isinstance(lhs, Sym) and _bare(lhs) and lhs.name in LOSSES):
+    if lhs_name(lhs) in LOSS_LETTERS and (isinstance(lhs, Call) or (isinstance(lhs, Sym) and _bare(lhs))):
         return "the loss"
     if isinstance(lhs, Sym) and lhs.name in ("z", "a") and lhs.sup is not None:
         return "the forward pass"
     if isinstance(lhs, Call) and lhs.name == "h":
         return "the output h"
-    if isinstance(lhs, Call) and lhs.name in ACTIVATIONS and len(lhs.args) == 1 and _variable(lhs.args[0]):
+    if isinstance(lhs, Call) and lhs.name in FUNCTION_LETTERS and len(lhs.args) == 1 and _variable(lhs.args[0]):
         return f"the activation {lhs.name}"
     if isinstance(lhs, Sym) and lhs.name == "delta" and isinstance(rhs, Derivative):
         return "the residual δ"
     if _written_as_definition(step):
         return f"{lhs}"
     return None
+
+
+def lhs_name(node: Node) -> str:
+    return getattr(node, "name", "")
 
 
 def _bare(node: Sym) -> bool:
@@ -101,30 +107,47 @@ def _written_as_definition(step: Step) -> bool:
 Holds = Callable[[int, Step, tuple[Network, ...]], "bool | None"]  # (index, step, nets) -> it holds (None: unread)
 
 
-def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None) -> list[Candidate]:
+def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, text: str = "") -> list[Candidate]:
     """derive's candidate models, the given one in the seed's convention first: each convention, with
     the given activation, then (when it is the generic f) with each concrete one of the registry, so σ
-    in a definition reads as the logistic activation. A concrete activation given, and what the front
-    matter ``declared`` (derive.reader.frontmatter) fixes, are not varied."""
+    in a definition reads as the logistic activation; and with the given loss and output layer, then
+    (when they are the seed's) with each loss of the registry, its output as the hidden layers' or the
+    one it is written for (softmax for categorical). A concrete activation given, and what the front
+    matter ``declared`` (derive.reader.frontmatter) fixes, are not varied. Only what the file's ``text``
+    could name is tried: an activation its LaTeX spells, a log loss where it writes a log, softmax
+    where it writes an exponential."""
     declared = declared or {}
-    for key in ("loss", "output"):
-        if key in declared:
-            raise SpecError(f"front matter: derive key {key!r} is not read yet (the model has squared loss)")
-    given = nets[0].activation
-    if "activation" in declared:
-        given = activation(declared["activation"])
+    base = nets[0]
     if "sizes" in declared or "samples" in declared:
         nets = tuple(replace(net, sizes=_sizes(declared.get("sizes"), net.sizes), m=int(declared.get("samples", net.m)))
                      for net in nets[:1 if "sizes" in declared else len(nets)])
+    given = activation(declared["activation"]) if "activation" in declared else base.activation
     fixed = "activation" in declared or not given.generic  # a concrete --activation is the user's choice
-    activations = [given] if fixed else [given, *(a for a in concrete() if a is not given)]
+    activations = [given] if fixed else [given, *(a for a in ACTIVATIONS.values() if not a.generic and (
+        any(f"{r}(" in text or f"\\{r}" in text or f"{{{r}}}" in text for r in a.reads) or a.name in text))]
     conventions = [c for c in CONVENTIONS if c.key == declared["convention"]] if "convention" in declared else \
         list(CONVENTIONS)
     if not conventions:
         raise SpecError(f"unknown convention {declared['convention']!r} (known: "
                         f"{', '.join(c.key for c in CONVENTIONS)})")
-    return [Candidate(_describe(act, c), tuple(replace(net, activation=act) for net in nets), c)
-            for act in activations for c in conventions]
+    models = [(losses.loss(declared.get("loss", base.loss)), losses.output(declared.get("output", base.output)))]
+    if "loss" not in declared and "output" not in declared and base.seed_model:
+        models += [(lo, out) for lo in losses.LOSSES.values() for out in (losses.SAME, *losses.OUTPUTS.values())
+                   if (lo, out) != models[0] and (out is losses.SAME or out.name == "linear" or lo.linked(out))
+                   and ("log" in text or lo.domain is None) and (not out.coupled or "e^" in text or "exp" in text)]
+    found = []
+    for (lo, out), act, c in itertools.product(models, activations, conventions):
+        try:
+            found.append(Candidate(_describe(lo, out, act, c), tuple(
+                replace(net, activation=act, loss=lo, output=out) for net in nets), c))
+        except SpecError:  # an output the loss cannot take
+            continue
+    return found
+
+
+def _describe(lo: losses.Loss, out: losses.Output, act: Activation, convention: Convention) -> str:
+    output = "" if out is losses.SAME else f", {out.name} output"
+    return f"{lo.name} loss{output}, {convention.name}, f {act.name}"
 
 
 def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -133,10 +156,6 @@ def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     if not re.fullmatch(r"[0-9]+(,[0-9]+)+", text):
         raise SpecError(f"sizes must be whole numbers separated by commas, got {text!r}")
     return tuple(int(s) for s in text.split(","))
-
-
-def _describe(act: Activation, convention: Convention) -> str:
-    return f"squared loss, {convention.name}, f {act.name}"
 
 
 def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, declared: dict[str, str] | None = None
@@ -150,7 +169,11 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
         rows.add(step.line)
         if kind is not None and not step.skip and not step.reason:
             definitions[k] = kind
-    candidates = variants(nets, declared)
+    candidates = variants(nets, declared, "\n".join(step.text for step in steps))
+    for candidate in candidates:  # the first model under which every definition holds (or cannot be read)
+        found = {k: holds(k, candidate.read(steps[k]), candidate.nets) for k in definitions}
+        if found and all(found.values()):
+            return Model(candidate, _from_lines(candidate.name, definitions, steps), definitions, {})
     read = {k: [holds(k, c.read(steps[k]), c.nets) for c in candidates] for k in definitions}
     definitions = {k: kind for k, kind in definitions.items() if any(ok is not None for ok in read[k])}
     if not definitions:  # (a definition no model can read stays not checked)

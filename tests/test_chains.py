@@ -238,3 +238,18 @@ def test_a_derivative_that_would_cross_a_cut_is_not_checked_with_its_reason():
     reasons = ["below a^2 inside ∂/∂a^2", "∂/∂a^2 inside a derivative with respect to a^3",
                "J(W,b) is not defined", "is not defined while differentiating with respect to a^"]
     assert all(reason in r.reason for reason, r in zip(reasons, results)), [r.reason for r in results]
+
+
+def test_a_side_with_no_meaning_is_bridged_the_chain_goes_on_and_a_mistake_after_it_is_caught():
+    from checks.derivation import DEFAULT_SIZES, check_text
+    from checks.results import Status
+    from derive.model.network import Network
+
+    rows = [r"\delta^{n_l}_i &= \frac{\partial}{\partial z^{n_l}_i} J(W,b;x,y) \\", r"&= q_i \\",
+            r"&= -(y_i - a^{n_l}_i) f'(z^{n_l}_i)"]
+    nets = tuple(Network(s) for s in DEFAULT_SIZES)
+    for last, expected in ((rows[2], Status.PASSED), (rows[2].replace("-(y_i", "(y_i"), Status.FAILED)):
+        text = "\n".join(["$$", r"\begin{align*}", rows[0], rows[1], last, r"\end{align*}", "$$"])
+        results = check_text(text, "gap.md", nets).results
+        assert [r.status for r in results] == [Status.DEFINITION, Status.NOT_CHECKED, expected]
+        assert "could not be read" in results[2].remarks[-1] and results[2].step.line == 5

@@ -100,6 +100,13 @@ def test_a_planted_mistake_in_nielsen_s_equations_fails_at_its_own_line(k, old, 
 FRONT = "---\nlayout: post\ntitle: a post\nderive:\n  convention: nielsen\n  {extra}\n---\n\n$$\n{row}\n$$\n"
 
 
+def test_the_front_matter_declares_the_loss():
+    row = r"\delta^{n_l}_i = \frac{\partial}{\partial z^{n_l}_i} J(W,b;x,y) = a^{n_l}_i - y_i"
+    report = check_text(FRONT.format(extra="loss: cross-entropy\n  activation: sigmoid", row=row), "post.md", NETS)
+    assert report.model.startswith("cross-entropy loss") and "Nielsen" in report.model
+    assert [r.status for r in report.results] == [Status.DEFINITION, Status.PASSED]
+
+
 def test_the_front_matter_declares_the_convention():
     report = check_text(FRONT.format(extra="activation: tanh", row=NIELSEN[4]), "post.md", NETS)
     assert report.results[0].status is Status.PASSED
@@ -109,7 +116,7 @@ def test_the_front_matter_declares_the_convention():
 @pytest.mark.parametrize("extra, message", [
     ("colour: blue", "unknown derive key 'colour'"),
     ("activation: {evil: 1}", "activation must be a word or numbers"),
-    ("loss: hinge", "'loss' is not read yet"),
+    ("loss: hinge", "unknown loss 'hinge'"),
 ])
 def test_a_bad_front_matter_key_is_a_one_line_error(extra, message):
     from derive.errors import DeriveError

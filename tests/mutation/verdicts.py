@@ -52,7 +52,8 @@ def _nets() -> tuple[Network, ...]:
 
 
 def derive_verdict(text: str, line: int) -> tuple[str, str]:
-    """(FAILED_AT_LINE, PASSED, NOT_CHECKED or OTHER, a detail) for ``text``, mutated at ``line``."""
+    """(FAILED_AT_LINE, PASSED, NOT_CHECKED or OTHER, a detail) for ``text``, mutated at ``line``. A mutated row
+    that is still a definition sets another model (checks.model): caught when the file then fails."""
     try:
         results = check_text(text, "mutant.md", _nets()).results
     except Exception as exc:  # a crash is a finding, reported with the others
@@ -66,7 +67,10 @@ def derive_verdict(text: str, line: int) -> tuple[str, str]:
     here = [r for r in failed if r.step.line == line and r.status is Status.FAILED]
     if here:
         return FAILED_AT_LINE, here[0].reason
-    return OTHER, f"failed at line(s) {sorted({r.step.line for r in failed})}, not {line}"
+    lines = sorted({r.step.line for r in failed})
+    if any(r.step.line == line and r.status is Status.DEFINITION for r in results):  # it defines another model
+        return FAILED_AT_LINE, f"a definition of another model, under which line(s) {lines} fail"
+    return OTHER, f"failed at line(s) {lines}, not {line}"
 
 
 def _derive_task(job: tuple[str, int]) -> tuple[str, str]:

@@ -1,0 +1,84 @@
+"""Derivations as other authors write them (tests/derivations/): each correct file checks clean against
+the model it defines or declares — every row passed, a definition or skipped, none undecided — and each
+copy with one planted mistake fails at the mistake's own line, with the model named in the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.derivation import DEFAULT_SIZES, check_text
+from checks.results import Status
+from derive.model.network import Network
+
+HERE = Path(__file__).parent / "derivations"
+NETS = tuple(Network(s) for s in DEFAULT_SIZES)  # generic f: the file's definitions choose the activation
+STYLES = sorted(p.name for p in HERE.glob("*.md"))
+
+# (file, line, old text, new text): one planted mistake each, reported at that line.
+PLANTED = [
+    ("nielsen.md", 10, "w^l_{jk}", "w^l_{kj}"),  # the forward pass with the weight transposed
+    ("nielsen.md", 20, "a^L_j - y_j", "y_j - a^L_j"),  # BP1 with the error's sign flipped
+    ("nielsen.md", 24, "w^{l+1}_{kj}", "w^{l+1}_{jk}"),  # BP2 without the transpose
+    ("nielsen.md", 24, r" \sigma'(z^l_j)", ""),  # BP2 without σ'
+    ("nielsen.md", 28, r"\delta^l_j", r"\delta^{l+1}_j"),  # BP3 one layer off
+    ("nielsen.md", 32, "a^{l-1}_k", "a^{l}_k"),  # BP4 with the activation of the wrong layer
+    ("sigmoid.md", 6, "e^{-z}", "e^{z}"),  # a definition of σ no model has
+    ("sigmoid.md", 16, r"\left(1-\sigma(z)\right)", r"\left(1+\sigma(z)\right)"),  # σ' with the wrong sign
+    ("sigmoid.md", 16, r"\frac{e^{-z}}{(1+e^{-z})^2}", r"\frac{e^{-z}}{1+e^{-z}}"),  # σ' without the square
+    ("sigmoid.md", 22, r"a^{n_l}_i \left(1 - a^{n_l}_i\right)", r"\left(1 - a^{n_l}_i\right)"),  # σ' as 1 − a
+    ("sigmoid.md", 26, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
+    ("tanh.md", 8, r"1 - \tanh^2 z^{l}_i", r"1 - \tanh z^{l}_i"),  # tanh' as 1 − tanh
+    ("tanh.md", 12, r"\left(1 - \left(a^{n_l}_i\right)^2\right)", r"\left(1 - a^{n_l}_i\right)"),  # 1 − a for 1 − a²
+    ("tanh.md", 16, "s_{l+1}", "s_{l}"),  # the sum over the wrong layer
+    ("cross-entropy.md", 4, r"(1 - y_i) \log", r"y_i \log"),  # a loss no model has
+    ("cross-entropy.md", 12, r"-\frac{y_i}{a^{n_l}_i}", r"\frac{y_i}{a^{n_l}_i}"),  # ∂J/∂a with a sign lost
+    ("cross-entropy.md", 16, "= a^{n_l}_i - y_i", r"= (a^{n_l}_i - y_i) a^{n_l}_i (1 - a^{n_l}_i)"),  # σ' kept
+    ("softmax.md", 12, "a^{n_l}_i - y_i", "y_i - a^{n_l}_i"),  # the residual's sign flipped
+    ("softmax.md", 16, r"\delta^{l+1}_i", r"\delta^{l}_i"),  # the bias gradient one layer off
+    ("relu.md", 8, r"\frac{a^{n_l}_i}{z^{n_l}_i}", "a^{n_l}_i"),  # ReLU's step written as a
+    ("relu.md", 12, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
+    ("jekyll.md", 12, r"\left(a^{n_l}_i - y_i\right)^2", r"\left(a^{n_l}_i - y_i\right)"),  # a loss that is not one
+    ("jekyll.md", 18, "a^l_j", "a^l_i"),  # the weight gradient with the wrong unit
+    ("jekyll.md", 26, r"\left(a^{n_l}_i - y_i\right)", r"\left(y_i - a^{n_l}_i\right)"),  # δ with the sign flipped
+]
+
+
+def _check(name: str, text: str):
+    return check_text(text, name, NETS)
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_a_correct_derivation_checks_clean_against_its_own_model(name):
+    report = _check(name, (HERE / name).read_text(encoding="utf-8"))
+    clean = (Status.PASSED, Status.DEFINITION, Status.SKIPPED)
+    assert report.passed and all(r.status in clean for r in report.results), [
+        (r.step.line, r.status, r.reason) for r in report.results if r.status not in clean]
+    assert not any(r.symbolic is Status.UNDECIDED for r in report.results)
+    assert report.model and report.definitions + sum(r.status is Status.PASSED for r in report.results) > 0
+
+
+def test_every_style_has_planted_mistakes():
+    assert {name for name, *_ in PLANTED} == set(STYLES)
+
+
+@pytest.mark.parametrize("name, line, old, new", PLANTED, ids=[f"{p[0]}:{p[1]}:{p[3] or 'dropped'}" for p in PLANTED])
+def test_a_planted_mistake_fails_at_its_own_line(name, line, old, new):
+    lines = (HERE / name).read_text(encoding="utf-8").split("\n")
+    assert lines[line - 1].count(old) == 1, lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new)
+    report = _check(name, "\n".join(lines))
+    failed = sorted({r.step.line for r in report.results if r.status is Status.FAILED})
+    # the first failure is the mistake's own line (a wrong definition may take later rows with it)
+    assert failed[:1] == [line], [(r.step.line, r.status, r.reason) for r in report.results
+                                  if r.status is not Status.PASSED]
+    assert not report.passed and report.model
+
+
+def test_the_squared_loss_residual_under_a_cross_entropy_definition_fails_and_names_the_loss():
+    lines = (HERE / "cross-entropy.md").read_text(encoding="utf-8").split("\n")
+    lines[15] = r"\delta^{n_l}_i = (a^{n_l}_i - y_i)\, a^{n_l}_i \left(1 - a^{n_l}_i\right)"
+    report = _check("cross-entropy.md", "\n".join(lines))
+    assert [r.step.line for r in report.results if r.status is Status.FAILED] == [16]
+    assert report.model.startswith("cross-entropy loss") and "the loss from line 4" in report.model
