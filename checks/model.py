@@ -5,11 +5,12 @@ A row defines when its left-hand side is a model quantity — the loss (J, C, L,
 the activation (f, σ or g of a plain variable), δ as a derivative of the loss — or
 when it is written with :=, \\equiv or \\triangleq. Its first step is a definition:
 listed with status ``definition``, never counted as passed. The model is the first
-of derive's candidate models (``variants``) under which every definition holds; the
-rest of the file is checked against it. A definition no candidate satisfies fails
-at its own line; two definitions of one quantity that no candidate satisfies
-together fail at the later one, naming both lines. A file that defines nothing is
-checked against the networks it was given, and the report says so.
+of derive's candidate models (``variants``: conventions, activations, losses and
+output layers) under which every definition holds, else the one that satisfies the
+most; the rest of the file is checked against it. A definition that model does not
+satisfy fails at its own line, saying whether no model has it or which line defines
+the same quantity differently. A file that defines nothing is checked against the
+networks it was given (or its front matter's), and the report says so.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def defined(step: Step, first_of_row: bool) -> str | None:
     lhs, rhs = step.lhs, step.rhs
     if lhs is None or rhs is None or not (step.own_lhs and first_of_row):
         return None
-    if lhs_name(lhs) in LOSS_LETTERS and (isinstance(lhs, Call) or (isinstance(lhs, Sym) and _bare(lhs))):
+    if _name(lhs) in LOSS_LETTERS and (isinstance(lhs, Call) or (isinstance(lhs, Sym) and _bare(lhs))):
         return "the loss"
     if isinstance(lhs, Sym) and lhs.name in ("z", "a") and lhs.sup is not None:
         return "the forward pass"
@@ -84,7 +85,7 @@ def defined(step: Step, first_of_row: bool) -> str | None:
     return None
 
 
-def lhs_name(node: Node) -> str:
+def _name(node: Node) -> str:
     return getattr(node, "name", "")
 
 
@@ -170,11 +171,12 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
         if kind is not None and not step.skip and not step.reason:
             definitions[k] = kind
     candidates = variants(nets, declared, "\n".join(step.text for step in steps))
-    for candidate in candidates:  # the first model under which every definition holds (or cannot be read)
-        found = {k: holds(k, candidate.read(steps[k]), candidate.nets) for k in definitions}
-        if found and all(found.values()):
+    found: list[dict] = []
+    for candidate in candidates:  # the first model under which every definition holds
+        found.append({k: holds(k, candidate.read(steps[k]), candidate.nets) for k in definitions})
+        if found[-1] and all(found[-1].values()):
             return Model(candidate, _from_lines(candidate.name, definitions, steps), definitions, {})
-    read = {k: [holds(k, c.read(steps[k]), c.nets) for c in candidates] for k in definitions}
+    read = {k: [f[k] for f in found] for k in definitions}
     definitions = {k: kind for k, kind in definitions.items() if any(ok is not None for ok in read[k])}
     if not definitions:  # (a definition no model can read stays not checked)
         source = "the front matter's" if declared else "the seed's"
