@@ -230,7 +230,7 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     start = time.perf_counter()
     model = read_model(steps[:MAX_STEPS], nets,
                        lambda k, step, candidate: _holds(_Checker(candidate, settings, False).symbolic(k, step)),
-                       declared(text))
+                       declared(text), text)
     steps = [model.candidate.read(step) for step in steps]  # in the seed's notation, as the model's convention says
     checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)

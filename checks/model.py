@@ -159,14 +159,17 @@ def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in text.split(","))
 
 
-def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, declared: dict[str, str] | None = None
-               ) -> Model:
-    """The model of the file whose steps are ``steps`` (and whose front matter ``declared`` this):
+def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, declared: dict[str, str] | None = None,
+               text: str = "") -> Model:
+    """The model of the file ``text`` whose steps are ``steps`` (and whose front matter ``declared`` this):
     see the module docstring."""
     rows: set[int] = set()
     definitions = {}
+    prose = _defining_prose(text)
     for k, step in enumerate(steps):
         kind = defined(step, step.line not in rows)
+        if kind is None and step.line in prose and step.line not in rows and step.own_lhs and step.lhs is not None:
+            kind = f"{step.lhs}"  # "we define" just before its display
         rows.add(step.line)
         if kind is not None and not step.skip and not step.reason:
             definitions[k] = kind
@@ -200,6 +203,20 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
             failures[k] = f"defines {kind} unlike the model the file's other definitions set ({chosen.name})"
     note = " (definitions that fail are marked)" if failures else ""
     return Model(chosen, _from_lines(chosen.name, definitions, steps) + note, definitions, failures)
+
+
+_DEFINE = re.compile(r"\b(we|let us|let's|I)\s+define\b|\bis defined (as|by)\b|\bdefine\b[^.]*:\s*$", re.I)
+
+
+def _defining_prose(text: str) -> set[int]:
+    """Lines that open a display right after prose that says it defines ("we define …:")."""
+    lines, found = text.split("\n"), set()
+    for n, line in enumerate(lines):
+        if re.match(r"\s*(\$\$|\\\[|\\begin\{)", line):
+            before = next((b for b in reversed(lines[max(0, n - 3):n]) if b.strip()), "")
+            if _DEFINE.search(before):
+                found.add(n + 2 if line.strip() in ("$$", "\\[") or line.strip().startswith("\\begin") else n + 1)
+    return found
 
 
 def _hinted(steps: list[Step]) -> set[Convention]:

@@ -123,3 +123,14 @@ def test_a_bad_front_matter_key_is_a_one_line_error(extra, message):
 
     with pytest.raises(DeriveError, match=message):
         check_text(FRONT.format(extra=extra, row=NIELSEN[4]), "post.md", NETS)
+
+
+@pytest.mark.parametrize("prose", ["We define the bias gradient:", "Let us define it as follows:",
+                                   "The gradient is defined as"])
+def test_a_row_after_prose_that_says_it_defines_is_a_definition(prose):
+    row = r"\frac{\partial}{\partial b^l_i} J(W,b;x,y) = \delta^{l+1}_i"
+    defined_here = check_text(f"{prose}\n\n$$\n{row}\n$$\n", "post.md", NETS).results
+    plain = check_text(f"The gradient follows.\n\n$$\n{row}\n$$\n", "post.md", NETS).results
+    assert [r.status for r in defined_here] == [Status.DEFINITION] and [r.status for r in plain] == [Status.PASSED]
+    wrong = check_text(f"{prose}\n\n$$\n{row.replace('l+1', 'l+2')}\n$$\n", "post.md", NETS).results
+    assert wrong[0].status is Status.FAILED  # a definition no model has still fails at its own line
