@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derive.errors import DeriveError
-from derive.meaning.indices import INDEX_LETTERS, SAMPLES, is_width, layer_value
+from derive.meaning.indices import INDEX_LETTERS, SAMPLES, is_m, is_width, layer_value, letters
 from derive.meaning.reach import reach_of
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var, descendants
 
@@ -98,7 +98,7 @@ class _Walk:
     def sums(self, node: Node) -> _Degree:  # noqa: C901 - one case per node class
         if isinstance(node, Num):
             return NONE
-        if isinstance(node, (Var, Sym)) and node.name == "m" and not getattr(node, "sub", ()):
+        if is_m(node):
             return _one(SAMPLES)
         if isinstance(node, Var):
             if node.name in INDEX_LETTERS or node.name in ("l", "n_l"):
@@ -179,12 +179,12 @@ class _Walk:
         if node.lower != Num(Fraction(1)):
             raise NotCovered(f"{node}: a sum that does not start at 1")
         upper = node.upper
-        if isinstance(upper, (Var, Sym)) and upper.name == "m" and not getattr(upper, "sub", ()):
+        if is_m(upper):
             return self.sums(node.body) + _one(SAMPLES)
         if is_width(upper):
             assert isinstance(upper, Sym)
             return self.sums(node.body) + _one(self.layer(upper.sub[0]))
-        if upper is not None and "n_l" in {v.name for v in descendants(upper) if isinstance(v, (Var, Sym))}:
+        if "n_l" in letters(upper):
             raise NotCovered(f"{node}: a sum over layers")
         raise NotCovered(f"{node}: a sum over part of a layer (up to {upper})")
 

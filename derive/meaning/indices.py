@@ -25,7 +25,7 @@ from derive.meaning.symbols import Unfit
 from derive.reader.ast import Add, Derivative, Mul, Neg, Node, Num, Sum, Sym, Var, children, descendants, rebuild
 
 __all__ = ["ShapeError", "Typing", "SAMPLES", "type_indices", "layer_value", "is_width",
-           "LAYER_SPAN", "INDEX_LETTERS", "over_layers"]
+           "LAYER_SPAN", "INDEX_LETTERS", "over_layers", "is_m", "letters"]
 
 SAMPLES = "samples"  # the type of an index that runs over the samples 1..m
 DEEPEST = 12  # depths tried to see whether a layer such as n_l+1 exists on some network
@@ -84,7 +84,8 @@ def is_width(node: Node | None) -> bool:
     return isinstance(node, Sym) and node.name in ("s", "S") and len(node.sub) == 1 and node.sup is None
 
 
-def _is_m(node: Node | None) -> bool:
+def is_m(node: Node | None) -> bool:
+    """Whether ``node`` is m, the number of samples."""
     return isinstance(node, (Var, Sym)) and node.name == "m" and not getattr(node, "sub", ())
 
 
@@ -117,7 +118,7 @@ class _Typer:
         """A quantity whose layer does not exist here: outside the equation's domain (Unfit) when some
         depth and free l have it, else wrong on every network (a ShapeError)."""
         span = LAYER_SPAN.get(name, lambda n: range(1, n + 1))
-        bound = _letters(written) - {"n_l", *self.free}
+        bound = letters(written) - {"n_l", *self.free}
         if not bound and any(layer_value(written, {"l": l}, n) in span(n) for n in range(2, DEEPEST + 1)
                              for l in range(1, n + 1)):
             raise Unfit(f"{node} does not exist")
@@ -156,7 +157,7 @@ class _Typer:
         var = node.var
         if var is None:
             raise NotUnderstood(f"a sum needs an index: {node}")
-        if node.upper is not None and not (is_width(node.upper) or _is_m(node.upper)) and over_layers(node):
+        if node.upper is not None and not (is_width(node.upper) or is_m(node.upper)) and over_layers(node):
             lo, hi = (self.layer(b) if b is not None else 1 for b in (node.lower, node.upper))
             for value in range(lo, hi + 1):  # a sum over layers: typed once per layer
                 inner = _Typer(self.sizes, {**self.layers, var.name: value}, self.free)
@@ -166,7 +167,7 @@ class _Typer:
                 self.bound.update(inner.bound)
             return
         key = ("sum", id(node), tuple(sorted(self.layers.items())))  # one index per layer of a sum over layers
-        over_samples = _is_m(node.upper)
+        over_samples = is_m(node.upper)
         if over_samples:
             samples = {**samples, var.name: key}
         else:
@@ -187,8 +188,8 @@ class _Typer:
 def over_layers(node: Sum) -> bool:
     """A sum whose index is a layer: its bound mentions n_l, or its index is a superscript of the body."""
     name = node.var.name if node.var else ""
-    return "n_l" in _letters(node.upper) or any(
-        isinstance(n, Sym) and n.sup is not None and name in _letters(n.sup) for n in descendants(node.body))
+    return "n_l" in letters(node.upper) or any(
+        isinstance(n, Sym) and n.sup is not None and name in letters(n.sup) for n in descendants(node.body))
 
 
 def _span_text(span: Callable[[int], range]) -> str:
@@ -197,7 +198,7 @@ def _span_text(span: Callable[[int], range]) -> str:
     return f"{r.start}..{'n_l' if r.stop == DEEPEST + 1 else 'n_l-1'}"
 
 
-def _letters(node: Node | None) -> set[str]:
+def letters(node: Node | None) -> set[str]:
     """The names of the bare letters in ``node``."""
     if node is None:
         return set()

@@ -41,7 +41,7 @@ class Instance:
         return [("", left, right)]
 
     def where(self, sizes: tuple[int, ...]) -> str:
-        return f"network {','.join(map(str, sizes))}" + "".join(f", {k} = {v}" for k, v in self.units.items())
+        return _place(sizes, self.units)
 
 
 def instances(table: SymbolTable, lhs: Node, rhs: Node, free: list[str], budget: Budget) -> Iterator[Instance]:
@@ -55,7 +55,7 @@ def instances(table: SymbolTable, lhs: Node, rhs: Node, free: list[str], budget:
     unit_names = [n for n in free if n not in LAYER_VARIABLES]
     for values in itertools.product(*(range(1, net.n_l + 1) for _ in layer_names)):
         layers = dict(zip(layer_names, values))
-        place = f"network {','.join(map(str, net.sizes))}" + "".join(f", {k} = {v}" for k, v in layers.items())
+        place = _place(net.sizes, layers)
         try:
             typing = type_indices(lhs, rhs, net.sizes, layers)
         except Unfit:  # a quantity of this layer does not exist: l is outside the equation's domain
@@ -79,9 +79,13 @@ def instances(table: SymbolTable, lhs: Node, rhs: Node, free: list[str], budget:
                 if untyped:
                     continue
                 raise ShapeError(f"the left-hand side exists but the right does not: {exc} "
-                                 f"({place}{''.join(f', {k} = {v}' for k, v in units.items() if k in unit_names)})"
-                                 ) from None
+                                 f"({_place(net.sizes, units)})") from None
             yield Instance(units, left, right)
+
+
+def _place(sizes: tuple[int, ...], values: dict) -> str:
+    """Where an instance is, as a report says it: "network 2,3,2, l = 2, i = 1"."""
+    return f"network {','.join(map(str, sizes))}" + "".join(f", {k} = {v}" for k, v in values.items())
 
 
 def _units(layer: int | str | None, net) -> range:

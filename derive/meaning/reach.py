@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from derive.meaning.indices import LAYER_SPAN, is_width, layer_value
-from derive.reader.ast import Call, Derivative, Node, Sym, Var, children, descendants
+from derive.meaning.indices import LAYER_SPAN, is_width, layer_value, letters
+from derive.reader.ast import Call, Derivative, Node, Sym, children
 
 __all__ = ["reach_of", "anchors"]
 
@@ -51,9 +51,9 @@ def anchors(*sides: Node) -> tuple[bool, bool]:
             layer = n.sup if isinstance(n, Sym) and n.name in LAYER_SPAN else (
                 n.sub[0] if isinstance(n, Sym) and is_width(n) else None)
             if layer is not None:
-                letters = {v.name for v in descendants(layer) if isinstance(v, (Var, Sym))}
-                output |= "n_l" in letters
-                fixed |= not letters
+                names = letters(layer)
+                output |= "n_l" in names
+                fixed |= not names
     return output, fixed
 
 
