@@ -217,10 +217,11 @@ def _holds(result: StepResult) -> bool | None:
 
 
 def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settings | None = None, *,
-               progress=None) -> FileReport:
+               progress=None, given: dict[str, str] | None = None) -> FileReport:
     """Check every display equation of ``text`` (read from ``path``) on the networks ``nets``.
 
-    ``progress(what, done, total)``, if given, hears how many steps are done.
+    ``progress(what, done, total)``, if given, hears how many steps are done. ``given``: what the
+    command line fixes of the model (loss, output, convention), over the front matter and the file.
     """
     settings = settings or Settings()
     timings = {}
@@ -230,7 +231,7 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     start = time.perf_counter()
     model = read_model(steps[:MAX_STEPS], nets,
                        lambda k, step, candidate: _holds(_Checker(candidate, settings, False).symbolic(k, step)),
-                       declared(text), text)
+                       {**declared(text), **(given or {})}, text)
     steps = [model.candidate.read(step) for step in steps]  # in the seed's notation, as the model's convention says
     checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)
@@ -265,6 +266,6 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
 
 
 def check_file(path: str | Path, nets: tuple[Network, ...], settings: Settings | None = None, *,
-               progress=None) -> FileReport:
+               progress=None, given: dict[str, str] | None = None) -> FileReport:
     """Read ``path`` (ReadError if it cannot be read) and check it; see ``check_text``."""
-    return check_text(read_text(path), str(path), nets, settings, progress=progress)
+    return check_text(read_text(path), str(path), nets, settings, progress=progress, given=given)

@@ -23,16 +23,18 @@ from checks.symbolic import Canonical, decide
 from derive.errors import DeriveError
 from derive.meaning import Budget, SymbolTable, free_indices
 from derive.meaning.fragment import NotCovered, needs
-from derive.meaning.indices import LAYER_SPAN, SAMPLES, ShapeError, type_indices
+from derive.meaning.indices import LAYER_SPAN, SAMPLES, ShapeError, layer_value, type_indices
 from derive.meaning.instances import instances
 from derive.meaning.layersums import cancel_layer_sums
-from derive.meaning.reach import anchors
+from derive.meaning.reach import anchors, reach_of
 from derive.meaning.symbols import Unfit
+from derive.meaning.top import top_of
+from derive.model import losses
 from derive.model.backprop import SEED_CLAIMS, Claim
 from derive.model.engines import engine as engine_of
 from derive.model.network import Network
 from derive.reader import parse_equation
-from derive.reader.ast import Call, Node, Norm, Sym, descendants
+from derive.reader.ast import Call, Derivative, Node, Norm, Sym, children, descendants
 
 __all__ = ["prove_everywhere", "claim_scope", "Decider", "table", "DEPTHS", "MAX_GRID"]
 
@@ -129,10 +131,37 @@ def _windows(lhs: Node, rhs: Node, free: list[str]) -> list[_Window]:
     return sorted(few, key=lambda w: (w.depth, w.l or 0))
 
 
-def _grid(lhs: Node, rhs: Node, free: list[str], w: _Window) -> dict[int | str, range]:
+def _network(base: Network, lhs: Node, rhs: Node, w: _Window) -> Network:
+    """The model the window is checked on: the base's, where the equation sees the output layer;
+    elsewhere the seed's top (squared loss, f at the output), under which δ^{n_l} is free: an
+    equation that sees the output only through δ^{n_l} holds for every loss if it holds there (§5)."""
+    if base.seed_model or (w.hi == w.depth and any(_sees_top(side, w) for side in (lhs, rhs))):
+        return base
+    return replace(base, loss=losses.loss("squared"), output=losses.SAME)
+
+
+def _sees_top(node: Node, w: _Window) -> bool:
+    """Whether ``node`` names the output layer other than through δ^{n_l} and ∂J/∂(z, W, b): y, a^{n_l},
+    h_{W,b}(x), J's value, ∂J/∂a^{n_l}, a derivative of the output layer itself."""
+    def at_top(sym: Sym) -> bool:
+        return sym.sup is None or layer_value(sym.sup, w.layers(), w.depth) == w.depth
+
+    if isinstance(node, Derivative):
+        if isinstance(node.body, Call) and node.body.name == "J":
+            return node.wrt.name == "a" and at_top(node.wrt)
+        return w.depth in reach_of(node, w.depth, w.layers())
+    if isinstance(node, Sym) and (node.name == "y" or (node.name == "a" and at_top(node))):
+        return True
+    if isinstance(node, Call) and node.name in ("h", "J"):
+        return True
+    return any(_sees_top(child, w) for child in children(node))
+
+
+def _grid(lhs: Node, rhs: Node, free: list[str], w: _Window, net: Network) -> dict[int | str, range]:
     """The widths each layer of the window's block (and the samples) takes."""
     typing = type_indices(lhs, rhs, (1,) * w.depth, w.layers())
-    sums = needs(typing.lhs, typing.rhs, w.depth, w.layers(), top=w.hi).sums
+    output = top_of(net.loss, net.output, net.activation)
+    sums = needs(typing.lhs, typing.rhs, w.depth, w.layers(), top=w.hi, output=output).sums
     frees = Counter(typing.free[n] for n in free if n in typing.free and typing.free[n] is not None)
     frees.update(_vector_layers(lhs, rhs, w))
     grid: dict[int | str, range] = {}
@@ -159,28 +188,27 @@ def _vector_layers(lhs: Node, rhs: Node, w: _Window) -> Counter:
 def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,
                      decide: Decide) -> tuple[Scope, Verdict | None]:
     """The equation's scope, and the first verdict on its grid that is not a proof (None: none)."""
-    if base.coupling:  # the bound counts each output unit apart; softmax and Σ y = 1 tie them together
-        return Scope("test networks", not_covered=(base.coupling,)), None
     lhs, rhs = cancel_layer_sums(lhs, rhs)
     try:
         windows = _windows(lhs, rhs, free)
-        plan = [(w, _grid(lhs, rhs, free, w)) for w in windows]
+        nets = [_network(base, lhs, rhs, w) for w in windows]
+        plan = [(w, net, _grid(lhs, rhs, free, w, net)) for w, net in zip(windows, nets)]
     except ShapeError as exc:  # at a depth or layer the test networks do not have
         return Scope("test networks"), Verdict(Status.REFUTED, Failure("a window", f"shapes do not match: {exc}"))
     except DeriveError as exc:  # NotCovered, or a layer that is not a number
         return Scope("test networks", not_covered=(str(exc),)), None
     output = anchors(lhs, rhs)[0]
-    size = sum(len(list(itertools.product(*g.values()))) for _, g in plan)
+    size = sum(len(list(itertools.product(*g.values()))) for _, _, g in plan)
     if size > MAX_GRID:
         return Scope("test networks", not_covered=(f"its grid has {size} networks (at most {MAX_GRID})",)), None
     grid = tuple(dict.fromkeys(", ".join(f"{w.name(T, output)} ∈ {{{','.join(map(str, r))}}}" for T, r in g.items())
-                               for w, g in plan))
+                               for w, _, g in plan))
     scope = Scope("all", grid=grid, windows=tuple(w.describe() for w in windows))
-    for w, g in plan:
+    for w, model, g in plan:
         for widths in itertools.product(*g.values()):
             chosen = dict(zip(g, widths))
             sizes = tuple(chosen.get(T, 1) for T in range(1, w.depth + 1))
-            net = replace(base, sizes=sizes, m=chosen.get(SAMPLES, 1))
+            net = replace(model, sizes=sizes, m=chosen.get(SAMPLES, 1))
             at = ", ".join(f"{w.name(T, output)} = {v}" for T, v in chosen.items())
             try:
                 for inst in instances(table(net), lhs, rhs, free, Budget()):
@@ -200,14 +228,11 @@ def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,
 def claim_scope(claim: Claim, base: Network, seed: int) -> tuple[Scope, Verdict | None]:
     """The scope of one of derive's own claims: its LaTeX is proved on the windows and grid (its Python
     formula, proved on ``base``, agrees with it there). A claim with a formula of its own is proved
-    on the network it was checked on only, and so is every claim on a model whose output units are coupled
-    (softmax, targets that sum to 1: outside the fragment of docs/all-widths.md)."""
+    on the network it was checked on only."""
     from derive.model.backprop import claims_for
 
     if claim not in SEED_CLAIMS and claim not in claims_for(base):
         return Scope("test networks", not_covered=("a formula given in Python is checked on its network only",)), None
-    if base.coupling:
-        return Scope("test networks", not_covered=(base.coupling,)), None
     relation = parse_equation(claim.latex)
     assert relation.lhs is not None
     names = sorted(free_indices(relation.lhs) | free_indices(relation.rhs[0]))

@@ -65,8 +65,11 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
                    help="layer widths s_1,...,s_{n_l} (default 2,3,3,2; for a file, 2,3,2 and 2,3,3,2)")
     p.add_argument("--activation", default=GENERIC, metavar="|".join(ACTIVATIONS),
                    help=f"f: {GENERIC} (any differentiable f, the default) or a concrete one")
-    p.add_argument("--loss", default="squared", metavar="|".join(LOSSES), help="J(W,b;x,y) (default squared: ½Σ(a−y)²)")
-    p.add_argument("--output", default="same", metavar="|".join(output_names()), help="output layer (default same: f)")
+    p.add_argument("--loss", metavar="|".join(LOSSES),
+                   help="J(W,b;x,y) (default squared: ½Σ(a−y)², or what a FILE defines; cross-entropy with a "
+                        "softmax output is categorical)")
+    p.add_argument("--output", metavar="|".join(output_names()),
+                   help="output layer (default same: f, or what a FILE defines)")
     p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
     p.add_argument("--lambda", dest="lam", type=_exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
@@ -88,6 +91,8 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from derive.meaning.conventions import CONVENTIONS
+
     parser = _Parser(prog="derive", description="Verify a backpropagation derivation symbolically and numerically.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="print the pass/fail derivation report")
@@ -101,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     unchecked.add_argument("--strict", action="store_true",
                            help="with FILE: an equation left not checked fails the file (the default now; "
                                 "kept for old scripts)")
+    check.add_argument("--convention", metavar="|".join(c.key for c in CONVENTIONS),
+                       help="with FILE: the notation it is written in (default: read from its forward pass)")
     check.add_argument("--jobs", type=_int, default=0, help="with several FILEs: worker processes (default: cores)")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
@@ -131,14 +138,15 @@ def _spec(args) -> dict:
     """The network options, as names (an activation holds functions, which worker processes cannot receive)."""
     if args.no_l2 and args.lam is not None:
         raise SpecError("--no-l2 and --lambda contradict each other")
+    loss = "categorical" if (args.loss, args.output) == ("cross-entropy", "softmax") else args.loss
     return {"sizes": args.sizes, "activation": args.activation, "m": args.samples,
-            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine, "loss": args.loss, "output": args.output}
+            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine, "loss": loss, "output": args.output}
 
 
 def _networks(spec: dict, default: tuple) -> tuple:
     from derive.model.network import Network
 
-    fields = {k: v for k, v in spec.items() if k != "sizes"}  # activation, m, lam, engine, loss, output
+    fields = {k: v for k, v in spec.items() if k != "sizes" and v is not None}  # activation, m, lam, engine, …
     return tuple(Network(sizes, **fields) for sizes in ((spec["sizes"],) if spec["sizes"] else default))
 
 
@@ -162,7 +170,7 @@ def _report(args):
         return run(net, settings=settings, progress=bar)
 
 
-def _check_one(path: str, spec: dict, settings: Settings, output: dict) -> tuple[int, str, FileSummary]:
+def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: dict) -> tuple[int, str, FileSummary]:
     """Check one file (in a worker process): (exit code, printed report, summary row)."""
     from rich.console import Console
 
@@ -175,7 +183,7 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict) -> tuple
     try:
         nets = _networks(spec, DEFAULT_SIZES)
         with ProgressBar(enabled=output["progress"]) as bar:
-            report = check_file(path, nets, settings, progress=bar)
+            report = check_file(path, nets, settings, progress=bar, given=given)
     except DeriveError as exc:
         return EXIT_USAGE, "", FileSummary(path, error=f"derive: error: {exc}")
     if output["json"]:
@@ -194,8 +202,8 @@ def _check_files(args) -> int:
 
     console = Console()
     settings, spec = _settings(args), _spec(args)
-    if (args.loss, args.output) != ("squared", "same"):
-        raise SpecError("--loss and --output apply to the seed's claims (a FILE is read with squared loss)")
+    given = {k: v for k, v in (("loss", spec["loss"]), ("output", spec["output"]), ("convention", args.convention))
+             if v is not None}  # what the command line fixes of each file's model
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
@@ -204,7 +212,7 @@ def _check_files(args) -> int:
     single = len(args.files) == 1
     output = {"json": args.json, "single": single, "progress": single and not args.quiet, "width": console.width,
               "colour": console.is_terminal}
-    work = [(str(p), spec, settings, output) for p in args.files]
+    work = [(str(p), spec, settings, output, given) for p in args.files]
     if jobs == 1 or len(work) == 1:
         results = [_check_one(*w) for w in work]
     else:
@@ -227,7 +235,8 @@ def _check_files(args) -> int:
 def _check(args) -> int:
     if args.files:
         return _check_files(args)
-    for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked")):
+    for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked"),
+                        (args.convention, "--convention")):
         if given:
             raise DeriveError(f"{flag} applies to checking a FILE")
     report = _report(args)

@@ -112,12 +112,10 @@ def test_categorical_targets_are_a_distribution():
     _passes(run(net, exact, draws=16))
 
 
-def test_softmax_and_distributions_are_proved_on_the_test_networks_only_and_others_for_all_widths():
-    coupled = run(Network(SIZES, loss="cross-entropy", output="softmax"), draws=8)
-    assert {r.symbolic.scope.kind for r in coupled.results} == {"test networks"}
-    assert "softmax output couples the output units" in coupled.results[0].symbolic.scope.label
+def test_targets_that_sum_to_one_and_linked_outputs_are_proved_for_all_widths():
+    # (softmax outputs: tests/test_softmax_widths.py)
     targets = run(Network(SIZES, loss="categorical", output="sigmoid"), draws=8)
-    assert "Σ_i y_i = 1" in targets.results[0].symbolic.scope.label
+    assert targets.passed and {r.symbolic.scope.kind for r in targets.results} == {"all"}
     # the window networks carry the loss and the output: a − y is proved for every width only if they do
     linked = run(Network(SIZES, loss="cross-entropy", output="sigmoid"), draws=8)
     assert {r.symbolic.scope.kind for r in linked.results} == {"all"}
@@ -198,7 +196,7 @@ def test_check_with_a_loss_and_an_output_passes_and_says_which_model(capsys):
     assert main(["check", "--loss", "cross-entropy", "--output", "softmax", "--activation", "relu", "--quiet",
                  "--draws", "16"]) == 0
     out = capsys.readouterr().out
-    assert "model     loss cross-entropy" in out and "output softmax" in out and "PASS" in out
+    assert "model     loss categorical" in out and "output softmax" in out and "PASS" in out
     assert main(["check", "--loss", "categorical", "--output", "softmax", "--json", "--quiet", "--draws", "8"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["passed"] and doc["network"]["loss"] == "categorical" and doc["network"]["output"] == "softmax"
@@ -210,11 +208,25 @@ def test_bad_losses_and_outputs_are_one_line_errors(capsys, tmp_path):
     assert main(["check", "--loss", "cross-entropy", "--output", "linear", "--quiet"]) == 2
     post = tmp_path / "post.md"
     post.write_text("$$ \\delta^{n_l}_i = -(y_i - a^{n_l}_i) f'(z^{n_l}_i) $$\n", encoding="utf-8")
-    assert main(["check", str(post), "--loss", "cross-entropy", "--quiet"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "derive: error: unknown loss 'hinge' (known: " + ", ".join(LOSSES) + ")"
     assert err[1].startswith("derive: error: the cross-entropy loss needs outputs in (0, 1)")
-    assert "--loss and --output apply to the seed's claims" in err[2]
+
+
+def test_the_command_line_supplies_the_model_a_file_leaves_out(tmp_path, capsys):
+    post = tmp_path / "post.md"
+    post.write_text("$$ \\delta^{n_l}_i = -(y_i - a^{n_l}_i) f'(z^{n_l}_i) $$\n", encoding="utf-8")
+    assert main(["check", str(post), "--quiet"]) == 0  # the squared loss's residual
+    assert main(["check", str(post), "--loss", "cross-entropy", "--output", "sigmoid", "--quiet"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "cross-entropy loss, sigmoid output" in out and "FAIL" in out
+    nielsen = tmp_path / "nielsen.md"  # w^l into layer l: the same row in Nielsen's notation
+    nielsen.write_text("$$ \\delta^{L}_j = (a^{L}_j - y_j) \\sigma'(z^{L}_j) $$\n", encoding="utf-8")
+    assert main(["check", str(nielsen), "--convention", "nielsen", "--activation", "sigmoid", "--quiet"]) == 0
+    assert main(["check", str(nielsen), "--convention", "nielsen", "--activation", "sigmoid", "--loss",
+                 "cross-entropy", "--quiet"]) == 1  # the cross-entropy residual has no σ'(z^L_j)
+    assert main(["check", str(nielsen), "--convention", "dutch", "--quiet"]) == 2
+    assert main(["check", "--convention", "nielsen", "--quiet"]) == 2  # without a FILE there is nothing to read
 
 
 def test_readme_lists_the_losses_and_outputs():

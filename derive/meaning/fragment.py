@@ -4,9 +4,11 @@ See docs/all-widths.md for the argument. In one place (a network depth n_l and a
 value of the free layer l) this module says which layers the equation reaches
 and, for each layer T and for the samples, R_T: the largest number of sums over
 T in one product term (a width s_T, 1/s_T, m or 1/m counts as one more; the
-sums hidden in the model's own quantities count too, as upper bounds). A
-construct outside the fragment raises NotCovered with the reason, and the
-equation is then proved on the test networks only.
+sums hidden in the model's own quantities count too, as upper bounds), plus the
+sums of every denominator that clearing multiplies in (softmax's Σ_k e^{z_k}, the
+Σ_k y_k of targets that are a distribution: §5). A construct outside the fragment
+raises NotCovered with the reason, and the equation is then proved on the test
+networks only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fractions import Fraction
 from derive.errors import DeriveError
 from derive.meaning.indices import INDEX_LETTERS, SAMPLES, is_m, is_width, layer_value, letters
 from derive.meaning.reach import reach_of
+from derive.meaning.top import SEED_TOP, Top
 from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var, descendants
 
 __all__ = ["NotCovered", "Needs", "needs"]
@@ -35,38 +38,50 @@ class Needs:
     sums: Counter
 
 
-def needs(lhs: Node, rhs: Node, n_l: int, layers: dict[str, int], top: int | None = None) -> Needs:
+def needs(lhs: Node, rhs: Node, n_l: int, layers: dict[str, int], top: int | None = None,
+          output: Top = SEED_TOP) -> Needs:
     """Reach and R_T of ``lhs = rhs`` (bound-less sums already given bounds) at depth ``n_l``.
 
-    ``top`` is the highest layer of the window: a δ below it hides the sums of the layers up to it.
+    ``top`` is the highest layer of the window: a δ below it hides the sums of the layers up to it, and,
+    when it is the output layer, what the loss and output layer ``output`` hide there.
     """
-    walk = _Walk(n_l, layers, top)
+    walk = _Walk(n_l, layers, top, output)
     degree = walk.sums(lhs).most(walk.sums(rhs))
-    return Needs(frozenset(reach_of(lhs, n_l, layers) | reach_of(rhs, n_l, layers)), degree.up + degree.down)
+    return Needs(frozenset(reach_of(lhs, n_l, layers) | reach_of(rhs, n_l, layers)),
+                 degree.up + degree.down + degree.cleared)
 
 
 @dataclass(frozen=True)
 class _Degree:
     """Per type: the most sums and widths (``up``) and the most divisions by a width (``down``) in one
     product term. The grid must span both: (s³ − 10s² + 35s − 50 + 24/s) vanishes at s = 1..4 but
-    not at 5, so 1/s_T counts apart from the sums (docs/all-widths.md)."""
+    not at 5, so 1/s_T counts apart from the sums (docs/all-widths.md). ``cleared``: the sums of the
+    denominators that clearing multiplies every term by; they add up over the terms of a sum, as each
+    term's denominator multiplies the others."""
 
     up: Counter = field(default_factory=Counter)
     down: Counter = field(default_factory=Counter)
+    cleared: Counter = field(default_factory=Counter)
 
     def most(self, other: _Degree) -> _Degree:
-        return _Degree(_max(self.up, other.up), _max(self.down, other.down))
+        return _Degree(_max(self.up, other.up), _max(self.down, other.down), self.cleared + other.cleared)
 
     def __add__(self, other: _Degree) -> _Degree:  # a product of the two
-        return _Degree(self.up + other.up, self.down + other.down)
+        return _Degree(self.up + other.up, self.down + other.down, self.cleared + other.cleared)
 
     def times(self, k: int) -> _Degree:
-        """The k-th power (k < 0: of the inverse)."""
+        """The k-th power (k < 0: of the inverse of a product of widths)."""
         up, down = (self.up, self.down) if k >= 0 else (self.down, self.up)
-        return _Degree(_scaled(up, abs(k)), _scaled(down, abs(k)))
+        return _Degree(_scaled(up, abs(k)), _scaled(down, abs(k)), _scaled(self.cleared, abs(k)))
+
+    def inverse(self, monomial: bool) -> _Degree:
+        """1/e of an e with sums: e's denominators come up, e (cleared of them) goes down. A ``monomial``
+        e's numerator has only e's own sums; a sum's numerator also has those its terms cleared."""
+        below = self.up + (Counter() if monomial else self.cleared + self.down)
+        return _Degree(self.cleared + self.down, Counter(), below)
 
     def __bool__(self) -> bool:
-        return bool(+self.up or +self.down)
+        return bool(+self.up or +self.down or +self.cleared)
 
 
 def _scaled(counts: Counter, k: int) -> Counter:
@@ -85,15 +100,29 @@ NONE = _Degree()
 
 
 class _Walk:
-    def __init__(self, n_l: int, layers: dict[str, int], top: int | None):
+    def __init__(self, n_l: int, layers: dict[str, int], top: int | None, output: Top):
         self.n_l, self.layers, self.top = n_l, layers, top if top is not None else n_l
+        self.output = output if self.top == n_l else SEED_TOP
+        self.bound: list[str] = []  # the indices of the sums around the node walked
 
     def layer(self, node: Node) -> int:
         return layer_value(node, self.layers, self.n_l)
 
     def hidden_delta(self, L: int) -> _Degree:
-        """δ^L below the window's top is f'(z^L_i) Σ_j W^L_ji δ^{L+1}_j: one sum per layer up to the top."""
-        return _Degree(Counter(range(L + 1, min(self.top, self.n_l) + 1)))
+        """δ^L below the window's top is f'(z^L_i) Σ_j W^L_ji δ^{L+1}_j: one sum per layer up to the top,
+        and δ^{n_l} what the loss's residual, as written out, has."""
+        own = self.written(self.output.delta) if self.top == self.n_l else NONE
+        return _Degree(Counter(range(L + 1, min(self.top, self.n_l) + 1))) + own
+
+    def written(self, node: Node | None) -> _Degree:
+        """The degree of one of the output's formulas, walked outside any sum of the equation."""
+        if node is None:
+            return NONE
+        bound, self.bound = self.bound, []
+        try:
+            return self.sums(node)
+        finally:
+            self.bound = bound
 
     def sums(self, node: Node) -> _Degree:  # noqa: C901 - one case per node class
         if isinstance(node, Num):
@@ -117,9 +146,8 @@ class _Walk:
             return sum((self.sums(f) for f in node.factors), NONE) + self.matrix_products(node)
         if isinstance(node, Frac):
             den = self.sums(node.den)
-            if den and not _widths_only(node.den):
-                raise NotCovered(f"division by {node.den}, which depends on the widths")
-            return self.sums(node.num) + den.times(-1)
+            return self.sums(node.num) + (self.inverse(node.den, den) if den and not _widths_only(node.den)
+                                          else den.times(-1))
         if isinstance(node, Pow):
             return self.power(node)
         if isinstance(node, Norm):
@@ -144,6 +172,10 @@ class _Walk:
             return _one(self.layer(node.sup) - 1)  # z^L_i = Σ_j W^{L-1}_ij a^{L-1}_j + b^{L-1}_i
         if node.name == "delta" and node.sup is not None:
             return self.hidden_delta(self.layer(node.sup))
+        if node.name == "y" and self.output.distribution:  # y_i / Σ_k y_k off the simplex (§5)
+            return _Degree(cleared=Counter({self.n_l: 1}))
+        if node.name == "a" and node.sup is not None and self.output.softmax and self.layer(node.sup) == self.n_l:
+            return _Degree(cleared=Counter({self.n_l: 1}))  # e^{z_i} / Σ_k e^{z_k}
         return NONE
 
     def matrix_products(self, node: Mul) -> _Degree:
@@ -161,8 +193,21 @@ class _Walk:
                 raise NotCovered(f"{node}: a power that is not a whole number, of something that depends on the widths")
             return NONE
         if exp.value < 0 and base and not _widths_only(node.base):
-            raise NotCovered(f"{node}: a negative power of something that depends on the widths")
+            return self.inverse(node.base, base).times(-int(exp.value))
         return base.times(int(exp.value))
+
+    def inverse(self, den: Node, degree: _Degree) -> _Degree:
+        """1/den where den has sums: cleared by multiplying through, when the output couples its units
+        (softmax's Σ_k e^{z_k} > 0); not where den runs over the index of a sum around it (clearing
+        would multiply a product over the layer in)."""
+        if not self.output.clears:
+            raise NotCovered(f"division by {den}, which depends on the widths")
+        monomial = not any(isinstance(n, Add) for n in descendants(den))
+        out = degree.inverse(monomial)
+        inside = {n.name for n in descendants(den) if isinstance(n, Var)}
+        if +out.cleared and inside & set(self.bound):
+            raise NotCovered(f"division by {den}, which has sums, inside a sum over its index")
+        return out
 
     def vector_layer(self, node: Node) -> int:
         """The layer whose units a vector written without indices runs over."""
@@ -179,11 +224,13 @@ class _Walk:
         if node.lower != Num(Fraction(1)):
             raise NotCovered(f"{node}: a sum that does not start at 1")
         upper = node.upper
-        if is_m(upper):
-            return self.sums(node.body) + _one(SAMPLES)
-        if is_width(upper):
-            assert isinstance(upper, Sym)
-            return self.sums(node.body) + _one(self.layer(upper.sub[0]))
+        if is_m(upper) or is_width(upper):
+            self.bound.append(node.var.name if node.var is not None else "")
+            try:
+                body = self.sums(node.body)
+            finally:
+                self.bound.pop()
+            return body + _one(SAMPLES if is_m(upper) else self.layer(upper.sub[0]))  # type: ignore[union-attr]
         if "n_l" in letters(upper):
             raise NotCovered(f"{node}: a sum over layers")
         raise NotCovered(f"{node}: a sum over part of a layer (up to {upper})")
@@ -192,7 +239,9 @@ class _Walk:
         if node.name == "J":
             if len(node.args) == 2:
                 raise NotCovered("the value of J(W,b), whose weight-decay term is a sum over layers")
-            return _one(self.n_l)  # ½ Σ_i (a^{n_l}_i − y_i)²
+            if self.output.softmax:
+                raise NotCovered("the value of J under a softmax output, which takes the log of Σ_k e^{z_k}")
+            return _one(self.n_l) + self.written(self.output.da)  # Σ_i of a term shaped like ∂J/∂a_i
         if node.name == "h":
             return NONE
         for arg in node.args:
@@ -211,9 +260,12 @@ class _Walk:
         # (∂J/∂a^L = Σ_k W^L_kj δ^{L+1}_k has the sums of δ^L = f'(z^L_j) Σ_k W^L_kj δ^{L+1}_k; at L = n_l, none)
         self.symbol(wrt)
         if isinstance(body, Call) and body.name == "J":
-            return self.hidden_delta(L) + (_Degree(Counter({SAMPLES: 1}), Counter({SAMPLES: 1}))
-                                           if len(body.args) == 2 else NONE)  # J(W,b) = (1/m) Σ_k …
+            own = self.written(self.output.da) if wrt.name == "a" and L == self.n_l else self.hidden_delta(L)
+            return own + (_Degree(Counter({SAMPLES: 1}), Counter({SAMPLES: 1}))
+                          if len(body.args) == 2 else NONE)  # J(W,b) = (1/m) Σ_k …
         top = max(reach_of(body, self.n_l, self.layers), default=L)
+        if self.output.softmax and top == self.n_l:
+            raise NotCovered(f"the derivative {node} of the softmax output (a Kronecker δ, outside the fragment)")
         return self.sums(body) + _Degree(Counter(range(L + 1, top)))  # the chain rule through the layers between
 
 def _widths_only(node: Node) -> bool:

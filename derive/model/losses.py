@@ -26,7 +26,7 @@ from derive.errors import SpecError
 from derive.primitives import ACTIVATIONS, Activation, Ops, concrete, ops
 
 __all__ = ["Loss", "Output", "LOSSES", "OUTPUTS", "SAME", "register_loss", "loss", "output", "output_names",
-           "residual", "admits", "tested", "markdown_table"]
+           "written_da", "residual", "admits", "tested", "markdown_table"]
 
 _GRID = np.linspace(-30.0, 30.0, 241)  # where an output's values are compared with a loss's domain
 
@@ -153,6 +153,11 @@ def residual(lo: Loss, out: Output, act: Activation) -> tuple[Callable, str]:
     assert g is not None
     return (lambda v, l, i, j: da(v, l, i) * v.ops.lift(g(v.a[l][i], v.z[l][i], v.ops), v.z[l][i])), \
         (_unit(lo.da_tex, "i") + (" " + gtex if gtex else ""))
+
+
+def written_da(lo: Loss, u: str) -> str:
+    """∂J/∂a^{n_l}_u as the loss ``lo`` writes it, in LaTeX."""
+    return _unit(lo.da_tex, u)
 
 
 def _unit(tex: str, u: str) -> str:
