@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from checks.aliases import named
 from checks.draws import columns, draw, free_lambda
 from checks.model import read_model
 from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
@@ -23,6 +24,7 @@ from derive.errors import DeriveError, ParseError
 from derive.meaning import Budget, free_indices
 from derive.meaning.indices import ShapeError
 from derive.meaning.instances import instances
+from derive.meaning.lower import lower_equation
 from derive.model.network import Network
 from derive.reader import Node, display_equations, parse_equation, parse_expression, read_text
 from derive.reader.frontmatter import declared
@@ -121,12 +123,19 @@ class _Checker:
     def symbolic(self, index: int, step: Step) -> StepResult:
         if step.reason or step.lhs is None or step.rhs is None:
             return StepResult(step, Status.NOT_CHECKED, step.reason)
-        names = sorted(free_indices(step.lhs) | free_indices(step.rhs))
+        try:  # vectors and matrices: shapes first, then the equation between entries (i, j)
+            lowered = lower_equation(step.lhs, step.rhs)
+        except ShapeError as exc:
+            return StepResult(step, Status.FAILED, f"shapes do not match: {exc}", 0, Status.REFUTED)
+        except DeriveError as exc:
+            return StepResult(step, Status.NOT_CHECKED, str(exc))
+        lhs, rhs, entry = lowered or (step.lhs, step.rhs, "")
+        names = sorted(free_indices(lhs) | free_indices(rhs))
         if len(names) > MAX_FREE:
             return StepResult(step, Status.NOT_CHECKED, f"too many free indices ({', '.join(names)})")
         self.decide = Decider(self.settings.seed)  # witness seeds count from each step's first instance
         try:
-            count, first, remarks = self.on_test_networks(index, step, names)
+            count, first, remarks = self.on_test_networks(index, replace(step, lhs=lhs, rhs=rhs), names)
         except ShapeError as exc:  # an index typed by two layers, or one that runs past a width: wrong
             return StepResult(step, Status.FAILED, f"shapes do not match: {exc}", 0, Status.REFUTED)
         except DeriveError as exc:  # NotUnderstood, or an index error of the reader's: said, not checked
@@ -136,9 +145,12 @@ class _Checker:
             return StepResult(step, Status.NOT_CHECKED, f"no layer or unit of the test networks ({sizes}) fits it")
         scope = None
         if first.status is Status.PROVED and self.everywhere:
-            scope, verdict = prove_everywhere(step.lhs, step.rhs, names, self.nets[0], self.decide)
+            scope, verdict = prove_everywhere(lhs, rhs, names, self.nets[0], self.decide)
             if verdict is not None:  # a refutation on the grid fails the step even where the test networks pass it
                 scope, first = None, verdict
+        if entry and first.failure is not None:  # name the entry in both notations
+            first = replace(first, failure=replace(first.failure, where=f"{first.failure.where}, {entry} of "
+                                                                        f"{step.lhs}, read as {lhs} = {rhs}"))
         return StepResult(step, Status.PASSED if first.status is Status.PROVED else Status.FAILED, "", count,
                           first.status, first.failure, remarks=tuple(sorted(remarks)), scope=scope)
 
@@ -226,7 +238,8 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     settings = settings or Settings()
     timings = {}
     start = time.perf_counter()
-    steps = read_steps(text)
+    steps, naming = named(read_steps(text))
+    steps = [replace(s, reason=f"names {naming[k]}") if k in naming else s for k, s in enumerate(steps)]
     timings["read"] = time.perf_counter() - start
     start = time.perf_counter()
     model = read_model(steps[:MAX_STEPS], nets,
@@ -244,6 +257,9 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
             continue
         if k >= MAX_STEPS:
             results.append(StepResult(step, Status.NOT_CHECKED, f"beyond the first {MAX_STEPS} equations of the file"))
+            continue
+        if k in naming:  # X := E with X new: a name, checked as nothing and never passed
+            results.append(StepResult(step, Status.DEFINITION, step.reason))
             continue
         bridged = bridge.across(step)
         result = checker.symbolic(k, bridged)

@@ -10,7 +10,10 @@ output layers) under which every definition holds, else the one that satisfies t
 most; the rest of the file is checked against it. A definition that model does not
 satisfy fails at its own line, saying whether no model has it or which line defines
 the same quantity differently. A file that defines nothing is checked against the
-networks it was given (or its front matter's), and the report says so.
+networks it was given (or its front matter's), and the report says so. An activation row kept to
+the hidden layers by its qualifier (``\\quad \\text{for } l < n_l``) and a row of the output layer
+(a^{n_l}_i = z^{n_l}_i) define the layers apart: the model has that output layer (linear, or an
+activation); an unqualified row for every layer beside an output row is two definitions that disagree.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ from dataclasses import dataclass, replace
 from checks.results import Step
 from derive.errors import DeriveError, SpecError
 from derive.meaning.conventions import CONVENTIONS, NIELSEN, SEED, Convention, plain_variable
+from derive.meaning.indices import layer_value
 from derive.model import losses
 from derive.model.network import Network
-from derive.primitives import ACTIVATIONS, Activation, activation
+from derive.primitives import ACTIVATIONS, Activation, activation, concrete, reading
 from derive.reader import parse_equation
-from derive.reader.ast import Call, Derivative, Node, Sym, Var, descendants
+from derive.reader.ast import Call, Derivative, Node, Qualified, Sym, Var, descendants
+from derive.reader.conditions import RELU, STEP
 
 __all__ = ["Model", "defined", "read_model", "variants"]
 
 LOSS_LETTERS = frozenset({"J", "C", "L", "E"})
+HIDDEN_LAYERS, OUTPUT_LAYER = "the hidden layers", "the output layer"  # the forward pass, defined layer by layer
 FUNCTION_LETTERS = frozenset({"f", "sigma", "g"})
 
 
@@ -66,10 +72,17 @@ class Model:
 
 
 def defined(step: Step, first_of_row: bool) -> str | None:
-    """The model quantity ``step`` defines (None: it is a claim)."""
+    """The model quantity ``step`` defines (None: it is a claim): an activation row of the output layer, or
+    one whose qualifier keeps it to the hidden layers, defines those layers (derive.reader.conditions)."""
     lhs, rhs = step.lhs, step.rhs
     if lhs is None or rhs is None or not (step.own_lhs and first_of_row):
         return None
+    if isinstance(lhs, Sym) and lhs.name == "a" and lhs.sup in (Var("n_l"), Var("L")):
+        return OUTPUT_LAYER
+    if isinstance(lhs, Qualified) and isinstance(lhs.x, Sym) and lhs.x.name == "a":
+        at_output = lhs.lower == lhs.upper == Var("n_l")
+        return OUTPUT_LAYER if at_output else HIDDEN_LAYERS if _below_output(lhs) else "the forward pass"
+    lhs, rhs = (side.x if isinstance(side, Qualified) else side for side in (lhs, rhs))
     if _name(lhs) in LOSS_LETTERS and (isinstance(lhs, Call) or (isinstance(lhs, Sym) and _bare(lhs))):
         return "the loss"
     if isinstance(lhs, Sym) and lhs.name in ("z", "a") and lhs.sup is not None:
@@ -83,6 +96,15 @@ def defined(step: Step, first_of_row: bool) -> str | None:
     if _written_as_definition(step):
         return f"{lhs}"
     return None
+
+
+def _below_output(side: Qualified) -> bool:
+    """Whether a qualifier keeps its layer below the output layer (l < n_l, l = 2, …, n_l − 1)."""
+    deep = 100  # on a deep network, where the bounds tell their order
+    try:
+        return side.upper is not None and layer_value(side.upper, {}, deep) < deep
+    except DeriveError:
+        return False
 
 
 def _name(node: Node) -> str:
@@ -108,15 +130,18 @@ def _written_as_definition(step: Step) -> bool:
 Holds = Callable[[int, Step, tuple[Network, ...]], "bool | None"]  # (index, step, nets) -> it holds (None: unread)
 
 
-def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, text: str = "") -> list[Candidate]:
+def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, text: str = "",
+             called: frozenset[str] = frozenset(), layered: bool = False) -> list[Candidate]:
     """derive's candidate models, the given one in the seed's convention first: each convention, with
     the given activation, then (when it is the generic f) with each concrete one of the registry, so σ
     in a definition reads as the logistic activation; and with the given loss and output layer, then
     (when they are the seed's) with each loss of the registry, its output as the hidden layers' or the
     one it is written for (softmax for categorical). A concrete activation given, and what the front
     matter ``declared`` (derive.reader.frontmatter) fixes, are not varied. Only what the file's ``text``
-    could name is tried: an activation its LaTeX spells, a log loss where it writes a log, softmax
-    where it writes an exponential."""
+    could name is tried: an activation its LaTeX spells or its rows ``called`` (relu for \\max(0, z) and the
+    step \\mathbb{1}[z > 0]), a log loss where it writes a log, softmax where it writes an exponential; and, when
+    it defines its output layer apart from its hidden ones (``layered``), each of those activations as the
+    output layer under another hidden one."""
     declared = declared or {}
     base = nets[0]
     if "sizes" in declared or "samples" in declared:
@@ -125,7 +150,8 @@ def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, 
     given = activation(declared["activation"]) if "activation" in declared else base.activation
     fixed = "activation" in declared or not given.generic  # a concrete --activation is the user's choice
     activations = [given] if fixed else [given, *(a for a in ACTIVATIONS.values() if not a.generic and (
-        any(f"{r}(" in text or f"\\{r}" in text or f"{{{r}}}" in text for r in a.reads) or a.name in text))]
+        any(f"{r}(" in text or f"\\{r}" in text or f"{{{r}}}" in text or r in called for r in a.reads)
+        or a.name in text or (STEP in called and a is reading(RELU))))]
     conventions = [c for c in CONVENTIONS if c.key == declared["convention"]] if "convention" in declared else \
         list(CONVENTIONS)
     if not conventions:
@@ -136,8 +162,13 @@ def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, 
         models += [(lo, out) for lo in losses.LOSSES.values() for out in (losses.SAME, *losses.OUTPUTS.values())
                    if (lo, out) != models[0] and (out is losses.SAME or out.name == "linear" or lo.linked(out))
                    and ("log" in text or lo.domain is None) and (not out.coupled or "e^" in text or "exp" in text)]
+        if layered:  # a unit-by-unit output layer of another activation than the hidden layers'
+            models += [(lo, losses.output(a.name)) for lo, out in list(models) if out is losses.SAME
+                       for a in activations if a in concrete() and (lo.domain is None or "log" in text)]
     found = []
     for (lo, out), act, c in itertools.product(models, activations, conventions):
+        if out.activation is act:  # the same activation everywhere: that is the output ``same``
+            continue
         try:
             found.append(Candidate(_describe(lo, out, act, c), tuple(
                 replace(net, activation=act, loss=lo, output=out) for net in nets), c))
@@ -147,8 +178,9 @@ def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, 
 
 
 def _describe(lo: losses.Loss, out: losses.Output, act: Activation, convention: Convention) -> str:
-    output = "" if out is losses.SAME else f", {out.name} output"
-    return f"{lo.name} loss{output}, {convention.name}, f {act.name}"
+    if out is losses.SAME:
+        return f"{lo.name} loss, {convention.name}, f {act.name}"
+    return f"{lo.name} loss, {out.name} output, {convention.name}, f = {act.name} in the hidden layers"
 
 
 def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -173,7 +205,10 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
         rows.add(step.line)
         if kind is not None and not step.skip and not step.reason:
             definitions[k] = kind
-    candidates = variants(nets, declared, "\n".join(step.text for step in steps))
+    called = frozenset(n.name for s in steps for side in (s.lhs, s.rhs) if side is not None
+                       for n in descendants(side) if isinstance(n, Call))
+    layered = any(kind in (HIDDEN_LAYERS, OUTPUT_LAYER) for kind in definitions.values())
+    candidates = variants(nets, declared, "\n".join(step.text for step in steps), called, layered)
     found: list[dict] = []
     for candidate in candidates:  # the first model under which every definition holds
         found.append({k: holds(k, candidate.read(steps[k]), candidate.nets) for k in definitions})
@@ -194,15 +229,32 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
     for k, kind in definitions.items():
         if read[k][n]:
             continue
-        others = [j for j in definitions if j != k and definitions[j] == kind and read[j][n]]
+        same = lambda j: _quantity(steps[j]) == _quantity(steps[k])  # noqa: B023 - used in this iteration only
+        others = sorted((j for j in definitions if j != k and read[j][n] and (definitions[j] == kind or same(j))),
+                        key=lambda j: not same(j))
         if not any(read[k]):
             failures[k] = f"defines {kind} unlike every model derive knows ({chosen.name}, …)"
         elif others:
-            failures[k] = f"defines {kind} differently from line {steps[others[0]].line}"
+            failures[k] = f"defines {kind} differently from line {steps[others[0]].line}" + _overlap(
+                {kind, definitions[others[0]]}, steps[k] if kind != OUTPUT_LAYER else steps[others[0]])
         else:
             failures[k] = f"defines {kind} unlike the model the file's other definitions set ({chosen.name})"
     note = " (definitions that fail are marked)" if failures else ""
     return Model(chosen, _from_lines(chosen.name, definitions, steps) + note, definitions, failures)
+
+
+def _quantity(step: Step) -> str:
+    """What a definition defines, whatever its layers: a, z, δ, J, f."""
+    lhs = step.lhs.x if isinstance(step.lhs, Qualified) else step.lhs
+    return getattr(lhs, "name", str(lhs))
+
+
+def _overlap(kinds: set[str], general: Step) -> str:
+    """Why an output layer and an activation row of every layer disagree, and how to say what was meant."""
+    if kinds != {OUTPUT_LAYER, "the forward pass"} or _quantity(general) != "a":
+        return ""
+    return (f" (line {general.line} defines a for every layer, the output layer too; if it is meant for the hidden "
+            "layers, say so: \\quad \\text{for } l < n_l)")
 
 
 _DEFINE = re.compile(r"\b(we|let us|let's|I)\s+define\b|\bis defined (as|by)\b|\bdefine\b[^.]*:\s*$", re.I)

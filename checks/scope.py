@@ -23,7 +23,7 @@ from checks.symbolic import Canonical, decide
 from derive.errors import DeriveError
 from derive.meaning import Budget, SymbolTable, free_indices
 from derive.meaning.fragment import NotCovered, needs
-from derive.meaning.indices import LAYER_SPAN, SAMPLES, ShapeError, layer_value, type_indices
+from derive.meaning.indices import SAMPLES, ShapeError, layer_value, type_indices
 from derive.meaning.instances import instances
 from derive.meaning.layersums import cancel_layer_sums
 from derive.meaning.reach import anchors, reach_of
@@ -34,7 +34,7 @@ from derive.model.backprop import SEED_CLAIMS, Claim
 from derive.model.engines import engine as engine_of
 from derive.model.network import Network
 from derive.reader import parse_equation
-from derive.reader.ast import Call, Derivative, Node, Norm, Sym, children, descendants
+from derive.reader.ast import Call, Derivative, Node, Sym, children
 
 __all__ = ["prove_everywhere", "claim_scope", "Decider", "table", "DEPTHS", "MAX_GRID"]
 
@@ -163,7 +163,6 @@ def _grid(lhs: Node, rhs: Node, free: list[str], w: _Window, net: Network) -> di
     output = top_of(net.loss, net.output, net.activation)
     sums = needs(typing.lhs, typing.rhs, w.depth, w.layers(), top=w.hi, output=output).sums
     frees = Counter(typing.free[n] for n in free if n in typing.free and typing.free[n] is not None)
-    frees.update(_vector_layers(lhs, rhs, w))
     grid: dict[int | str, range] = {}
     for T in [*range(w.lo, w.hi + 1), SAMPLES]:
         if T == SAMPLES and not (sums[T] or frees[T]):
@@ -171,18 +170,6 @@ def _grid(lhs: Node, rhs: Node, free: list[str], w: _Window, net: Network) -> di
         low = max(frees[T], 1)
         grid[T] = range(low, low + sums[T] + 1)
     return grid
-
-
-def _vector_layers(lhs: Node, rhs: Node, w: _Window) -> Counter:
-    """A layer written without indices (outside a norm and a call's arguments) hides a free index of a
-    vector equation: count one in every layer of the block."""
-    for side in (lhs, rhs):
-        hidden = {id(n) for outer in descendants(side) if isinstance(outer, (Norm, Call))
-                  for n in descendants(outer) if n is not outer}
-        if any(id(n) not in hidden and ((isinstance(n, Sym) and not n.sub and n.name in (*LAYER_SPAN, "x", "y"))
-                                        or (isinstance(n, Call) and n.name == "h")) for n in descendants(side)):
-            return Counter(dict.fromkeys(range(w.lo, w.hi + 1), 1))
-    return Counter()
 
 
 def prove_everywhere(lhs: Node, rhs: Node, free: list[str], base: Network,

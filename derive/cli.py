@@ -15,7 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from derive.errors import DeriveError, ReadError, SpecError
+from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, bench, primitives, writable
+from derive.errors import DeriveError, SpecError
 
 if TYPE_CHECKING:
     from checks.results import FileSummary
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -254,17 +254,6 @@ def _check(args) -> int:
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
-def _writable(path: Path) -> None:
-    """Refuse early a path that cannot be written, before the checks run."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise ReadError(f"cannot write {path}: it is a directory")
-    if not parent.is_dir():
-        raise ReadError(f"cannot write {path}: folder {parent} does not exist")
-    if not os.access(path if path.exists() else parent, os.W_OK):
-        raise ReadError(f"cannot write {path}: permission denied")
-
-
 def _export(args) -> int:
     from derive.render.export import latex, markdown
 
@@ -272,7 +261,7 @@ def _export(args) -> int:
     if not targets:
         raise DeriveError("export needs --latex FILE and/or --markdown FILE")
     for path, _ in targets:
-        _writable(path)
+        writable(path)
     report = _report(args)
     for path, fmt in targets:
         path.write_text(fmt(report), encoding="utf-8")
@@ -280,40 +269,10 @@ def _export(args) -> int:
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
-def _bench(args) -> int:
-    from rich.console import Console
-
-    from derive.bench import LADDER, bench_ladder, markdown_table, plot, render
-
-    if not args.timeout > 0:
-        raise SpecError(f"--timeout must be positive, got {args.timeout}")
-    if args.plot is not None:
-        _writable(args.plot)
-    console = Console()
-    rows = bench_ladder(args.ladder or LADDER, args.baseline, args.timeout,
-                        on_row=lambda r: console.print(f"measured {','.join(map(str, r.sizes))}: {r.wall:.2f} s",
-                                                       style="dim"))
-    render(rows, console)
-    if args.markdown:
-        print(markdown_table(rows))
-    if args.plot is not None:
-        plot(rows, args.plot)
-        print(f"wrote {args.plot}")
-    return EXIT_PASS if all(r.passed for r in rows) else EXIT_FAIL
-
-
-def _primitives(args) -> int:
-    from derive.model.losses import markdown_table
-    from derive.primitives import markdown_tables
-
-    print(markdown_tables() + "\n" + markdown_table(), end="")
-    return EXIT_PASS
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"check": _check, "export": _export, "bench": _bench, "primitives": _primitives}[args.command](args)
+        return {"check": _check, "export": _export, "bench": bench, "primitives": primitives}[args.command](args)
     except DeriveError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -38,9 +38,10 @@ def test_a_file_that_defines_nothing_is_checked_against_the_seed_model_and_says_
 
 @pytest.mark.parametrize("sign", [":=", r"\equiv", r"\triangleq", r"\coloneqq"])
 def test_a_row_written_with_a_defining_sign_is_a_definition(sign):
-    defining, plain = check(rf"q_i {sign} \delta^{{l+1}}_i", r"y_i = y_i").results[0], check(
-        rf"y_i {sign} y_i", r"y_i = y_i").results
-    assert defining.status is Status.NOT_CHECKED  # q_i has no meaning here: never a definition by fiat
+    naming, used = check(rf"q_i {sign} \delta^{{l+1}}_i", r"\frac{\partial}{\partial b^l_i} J(W,b;x,y) = q_i").results
+    plain = check(rf"y_i {sign} y_i", r"y_i = y_i").results
+    assert naming.status is Status.DEFINITION and naming.reason == "names q_{i}"  # a new name: checks/aliases.py
+    assert used.status is Status.PASSED  # read as what it names
     assert [r.status for r in plain] == [Status.DEFINITION, Status.PASSED]
     assert plain[0].reason == "defines y_{i}"
 

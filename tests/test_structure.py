@@ -29,7 +29,7 @@ LAYERS = [
     ("derive.meaning",),  # AST → meaning
     ("checks",),  # → results
     ("derive.render",),  # results → text
-    ("derive.cli", "derive.bench", "derive.__main__", "derive.baseline"),  # the shell
+    ("derive.cli", "derive.commands", "derive.bench", "derive.__main__", "derive.baseline"),  # the shell
 ]
 
 

@@ -39,6 +39,13 @@ PLANTED = [
     ("softmax.md", 16, r"\delta^{l+1}_i", r"\delta^{l}_i"),  # the bias gradient one layer off
     ("relu.md", 8, r"\frac{a^{n_l}_i}{z^{n_l}_i}", "a^{n_l}_i"),  # ReLU's step written as a
     ("relu.md", 12, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
+    ("relu-linear.md", 32, r"\mathbb{1}[z > 0]", r"\max(0, z)"),  # ReLU' written as ReLU itself
+    ("relu-linear.md", 41, "= a^{n_l}_i - y_i", r"= \left(a^{n_l}_i - y_i\right) \mathbb{1}[z^{n_l}_i > 0]"),  # f' kept
+    ("relu-linear.md", 41, "a^{n_l}_i - y_i", "y_i - a^{n_l}_i"),  # the output residual's sign flipped
+    ("relu-linear.md", 51, r"\mathbb{1}[z^l_i > 0]", r"\mathbb{1}[a^{l+1}_j > 0]"),  # the step of a^{l+1}, not z^l
+    ("relu-linear.md", 58, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
+    ("relu-linear.md", 58, r"\left[z^l_i > 0\right]", r"\left[z^{l+1}_i > 0\right]"),  # the step at the wrong layer
+    ("relu-linear.md", 66, r"a^l_j\, \delta^{l+1}_i", r"a^l_j\, \delta^{l}_i"),  # the weight gradient one layer off
     ("jekyll.md", 12, r"\left(a^{n_l}_i - y_i\right)^2", r"\left(a^{n_l}_i - y_i\right)"),  # a loss that is not one
     ("jekyll.md", 18, "a^l_j", "a^l_i"),  # the weight gradient with the wrong unit
     ("jekyll.md", 26, r"\left(a^{n_l}_i - y_i\right)", r"\left(y_i - a^{n_l}_i\right)"),  # δ with the sign flipped

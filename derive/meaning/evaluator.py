@@ -11,7 +11,7 @@ budget bounds what one step may cost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from derive.errors import NotUnderstood
@@ -21,7 +21,24 @@ from derive.meaning.indices import INDEX_LETTERS, ShapeError
 from derive.meaning.remarks import sample_and_unit
 from derive.meaning.symbols import LAYERED, PARAMETERS, Env, SymbolTable, Unfit
 from derive.reader import ast
-from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var
+from derive.reader.ast import (
+    Add,
+    Call,
+    Derivative,
+    Frac,
+    Hadamard,
+    Kronecker,
+    Mul,
+    Neg,
+    Node,
+    Norm,
+    Num,
+    Pow,
+    Sum,
+    Sym,
+    Transpose,
+    Var,
+)
 
 __all__ = ["Budget", "Reading", "evaluate", "free_indices", "INDEX_NAMES"]
 
@@ -71,13 +88,7 @@ def free_indices(node: Node, bound: frozenset = frozenset()) -> set[str]:
         inner = bound | {node.var.name} if node.var else bound
         return free_indices(node.body, inner) | {
             name for limit in (node.lower, node.upper) if limit is not None for name in free_indices(limit, bound)}
-    out: set[str] = set()
-    for f in fields(node):  # type: ignore[arg-type]
-        value = getattr(node, f.name)
-        for child in value if isinstance(value, tuple) else (value,):
-            if isinstance(child, Node):
-                out |= free_indices(child, bound)
-    return out
+    return set[str]().union(*(free_indices(child, bound) for child in ast.children(node)))
 
 
 class _Evaluator:
@@ -273,12 +284,25 @@ class _Evaluator:
     def derivative(self, node: Derivative, env: Env):
         return by_derivative(self, node, env)  # derive.meaning.derivatives: each on the network with its cut
 
+    def qualified(self, node: ast.Qualified, env: Env):  # index typing drops the qualifier first (indices.py)
+        if (inside := ast.admitted(node, lambda n: self.index(n, env))) is None:
+            raise Unfit(f"{node.qualifier()} excludes this layer")
+        return self.value(inside, env)
+
+    def kronecker(self, node: Kronecker, env: Env):
+        return self.xp.Integer(int(self.index(node.i, env) == self.index(node.j, env)))
+
+    def entrywise(self, node: Node, env: Env):  # derive.meaning.lower writes these entry by entry first
+        raise NotUnderstood(f"{node}: a transpose or entrywise product inside an equation of numbers")
+
 
 # One method per node class of derive.reader.ast.
 _DISPATCH: dict[type, Callable] = {Num: _Evaluator.num, Var: _Evaluator.var, Sym: _Evaluator.sym,
                                    Call: _Evaluator.call, Add: _Evaluator.add, Neg: _Evaluator.neg,
                                    Mul: _Evaluator.mul, Frac: _Evaluator.frac, Pow: _Evaluator.pow,
-                                   Norm: _Evaluator.norm, Sum: _Evaluator.sum, Derivative: _Evaluator.derivative}
+                                   Norm: _Evaluator.norm, Sum: _Evaluator.sum, Derivative: _Evaluator.derivative,
+                                   Kronecker: _Evaluator.kronecker, Transpose: _Evaluator.entrywise,
+                                   Hadamard: _Evaluator.entrywise, ast.Qualified: _Evaluator.qualified}
 _MISSING = {cls.__name__ for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, Node)
             and cls is not Node} - {cls.__name__ for cls in _DISPATCH}
 if _MISSING:

@@ -11,7 +11,8 @@ bounds (Σ_k) gets the range of the layer its index is typed by.
 
 Typing runs on one network at one value of the free layer l: every layer
 superscript is then a number. A quantity whose layer does not exist there
-raises Unfit (that l is outside the equation's domain).
+raises Unfit (that l is outside the equation's domain), and so does a layer the
+row's qualifier excludes (\\text{for } l < n_l: derive.reader.conditions).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fractions import Fraction
 from derive.errors import DeriveError, NotUnderstood
 from derive.meaning.symbols import Unfit
 from derive.reader.ast import Add, Derivative, Mul, Neg, Node, Num, Sum, Sym, Var, children, descendants, rebuild
+from derive.reader.node import admitted
 
 __all__ = ["ShapeError", "Typing", "SAMPLES", "type_indices", "layer_value", "is_width",
            "LAYER_SPAN", "INDEX_LETTERS", "over_layers", "is_m", "letters"]
@@ -230,8 +232,13 @@ def _conflict(name: str, first: _Use, other: _Use, sizes: tuple[int, ...]) -> st
 def type_indices(lhs: Node, rhs: Node, sizes: tuple[int, ...], layers: dict[str, int]) -> Typing:
     """Type the unit indices of ``lhs = rhs`` on a network of these widths at these layer values.
 
-    Raises Unfit when a layer the equation names does not exist there, ShapeError on a conflict.
+    Raises Unfit when a layer the equation names does not exist there, or its qualifier excludes it
+    (\\text{for } l < n_l: the sides come back without it), ShapeError on a conflict.
     """
+    sides = [admitted(side, lambda n: layer_value(n, layers, len(sizes))) for side in (lhs, rhs)]
+    if sides[0] is None or sides[1] is None:
+        raise Unfit("the row's layer qualifier excludes this layer")
+    lhs, rhs = sides[0], sides[1]
     typer = _Typer(sizes, layers)
     typer.walk(lhs, {}, {})
     typer.walk(rhs, {}, {})

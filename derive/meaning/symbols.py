@@ -30,7 +30,8 @@ from derive.model.autodiff import Derivatives, differentiate
 from derive.model.loss import full_loss, sample_loss
 from derive.model.network import Forward, Indexed, Network
 from derive.model.views import delta_in
-from derive.primitives import Activation, Function, reading
+from derive.primitives import Activation, Function, function, reading
+from derive.reader.conditions import RELU, STEP
 
 __all__ = ["SymbolTable", "Env", "Cut", "Unfit", "PARAMETERS", "LAYERED"]
 
@@ -179,6 +180,8 @@ class SymbolTable:
         f (f') for the network's own activation (σ, σ' when f is the logistic function), or another
         activation's formula (and the f' its entry writes)."""
         entry, ops = reading(name), self.eng.ops
+        if name == STEP:  # the unit step \mathbb{1}[z > 0] (derive.reader.conditions)
+            return self.step
         if entry is None and name.endswith("'"):  # σ'(z): the activation's derivative
             entry = reading(name[:-1])
             if not isinstance(entry, Activation):
@@ -193,6 +196,17 @@ class SymbolTable:
                 return self.eng.f
             return lambda t: entry.f(t, ops)
         return None
+
+    def step(self, t) -> Any:
+        """H(t) = relu(t)/t = (1 + t/√t²)/2: 1 for t > 0, 0 for t < 0, undefined at 0 like relu's f' (never drawn:
+        [t > 0] and [t ≥ 0] are one function); relu is the network's f if it is its activation; H(relu e) = H(e)."""
+        relu = reading(RELU)
+        if not isinstance(relu, Activation):
+            raise NotUnderstood(f"no activation reads as {RELU}")
+        applied = self.eng.applied(t) if relu is self.net.activation else None
+        if applied is not None and applied[0] is function("f"):
+            t = applied[1]
+        return (self.eng.f(t) if relu is self.net.activation else relu.f(t, self.eng.ops)) / t
 
     def apply(self, name: str, unary: Callable, x, where: object, base=None) -> Any:
         """``unary(x)``, the function ``name`` (a logarithm to ``base`` when given), refusing what is

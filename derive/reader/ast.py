@@ -11,18 +11,14 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from derive.primitives import function
+from derive.reader.node import Node, Qualified, admitted
 from derive.reader.tokens import GREEK, OPERATORS
 
 __all__ = [
-    "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
-    "Sum", "Derivative", "Norm", "Relation", "children", "descendants", "rebuild", "spelled",
+    "Node", "Qualified", "admitted", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
+    "Sum", "Derivative", "Norm", "Transpose", "Hadamard", "Kronecker", "Relation", "children", "descendants",
+    "rebuild", "spelled",
 ]
-
-
-class Node:
-    """Base of every AST node."""
-
-    __slots__ = ()
 
 
 def _tex(name: str) -> str:
@@ -236,6 +232,38 @@ class Norm(Node):
 
 
 @dataclass(frozen=True)
+class Transpose(Node):
+    """x^T: a vector or matrix written without indices, transposed."""
+
+    x: Node
+
+    def __str__(self) -> str:
+        bare = isinstance(self.x, Sym) and self.x.sup is None and self.x.sample is None
+        return f"{self.x}^{{T}}" if bare else f"\\left({self.x}\\right)^{{T}}"
+
+
+@dataclass(frozen=True)
+class Hadamard(Node):
+    """The entrywise product x ⊙ y ⊙ … (\\odot, \\circ, \\bullet, .*)."""
+
+    factors: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        return " \\odot ".join(_wrap(f, 3) for f in self.factors)
+
+
+@dataclass(frozen=True)
+class Kronecker(Node):
+    """δ_{ij}: 1 where the two unit indices are equal, else 0."""
+
+    i: Node
+    j: Node
+
+    def __str__(self) -> str:
+        return f"\\delta_{{{self.i}{self.j}}}"
+
+
+@dataclass(frozen=True)
 class Relation:
     """One row: lhs = rhs[0] = rhs[1] ...; lhs is None on a row that continues the previous one."""
 
@@ -244,8 +272,11 @@ class Relation:
     defines: bool = False  # written with :=, \equiv, \triangleq: the row defines its left-hand side
 
     def __str__(self) -> str:
-        sides = ([] if self.lhs is None else [str(self.lhs)]) + [str(r) for r in self.rhs]
-        return ("= " if self.lhs is None else "") + " = ".join(sides)
+        sides = [*([] if self.lhs is None else [self.lhs]), *self.rhs]
+        tails = {s.qualifier() if isinstance(s, Qualified) else "" for s in sides}  # the reader qualifies all alike
+        tail = f" \\quad {tails.pop()}" if len(tails) == 1 and "" not in tails else ""
+        shown = [str(s.x) if tail and isinstance(s, Qualified) else str(s) for s in sides]
+        return ("= " if self.lhs is None else "") + " = ".join(shown) + tail
 
 
 def children(node: Node) -> Iterator[Node]:

@@ -300,7 +300,7 @@ def _rows(body: str, line: int, rule: str) -> list[Row]:
     rows, depth, row_start, offset, counted = [], 0, 0, 0, 0
     for i in range(0, len(parts), 2):
         piece = parts[i]
-        depth += piece.count("{") - piece.count("}")
+        depth += piece.count("{") - piece.count("}") + piece.count("\\begin{cases}") - piece.count("\\end{cases}")
         if "\\{" in piece or "\\}" in piece:
             depth += piece.count("\\}") - piece.count("\\{")
         depth = max(depth, 0)

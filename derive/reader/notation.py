@@ -21,7 +21,8 @@ from derive.reader.tokens import fail
 
 __all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol", "bare_loss"]
 
-CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi"})  # with the registry's names: g(...) is a call
+CALLS = frozenset({"g", "h", "J", "L", "E", "C", "phi", "varphi", "H"})  # with the registry's: g(...) is a call
+# (H(e) is the unit step, Heaviside's: derive.reader.conditions)
 LAYERED = frozenset({"W", "w", "b", "a", "z", "delta", "Theta", "theta"})  # superscript = layer
 SAMPLED = frozenset({"x", "y"})  # superscript = sample index
 SUBSCRIPTED = frozenset({"h", "log"})  # the functions whose subscript is read: h_{W,b}, \log_2

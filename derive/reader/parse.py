@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from derive.errors import ParseError
 from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var, spelled
+from derive.reader.conditions import cut, qualify, special, stray
 from derive.reader.notation import bare_loss, call, index, is_call, symbol
 from derive.reader.tokens import CLOSERS, DEFINES, Tok, fail, tokenize
 
@@ -19,7 +20,7 @@ __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
-_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm"} | set(CLOSERS.values()))
+_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm", "cmp", "in"} | set(CLOSERS.values()))
 _AFTER_BARE = frozenset({"/", "mul", "func"})  # \tanh z / 2, \tanh z \cdot y, \sin x \cos x; not \tanh z y
 
 
@@ -28,15 +29,14 @@ def _extend(factors: list[Node], node: Node) -> None:
     factors.extend(node.factors if isinstance(node, Mul) else (node,))
 
 
-def _product_of(factors: list[Node]) -> Node:
-    return factors[0] if len(factors) == 1 else Mul(tuple(factors))
+_product_of: Callable[[list[Node]], Node] = lambda factors: factors[0] if len(factors) == 1 else Mul(tuple(factors))
 
 
 class _Parser:
     """Recursive descent over the token list; `depth` counts nested groups and operator bodies."""
 
     def __init__(self, text: str):
-        self.toks = tokenize(text)
+        self.toks, self.tail = cut(tokenize(text))  # a layer qualifier after the row is read last (qualify)
         self.i = self.depth = 0
         self.in_norm = False  # inside \| ... \|, where the next \| closes
 
@@ -57,7 +57,7 @@ class _Parser:
         if tok.kind in CLOSERS.values() and tok.kind != "norm":
             raise fail(f"unmatched {tok}", tok.col)
         if tok.kind != "end":
-            raise fail(f"unexpected {tok}", tok.col)
+            raise stray(tok) if tok.kind == "cmp" else fail(f"unexpected {tok}", tok.col)
 
     def relation(self) -> Relation:
         lhs = None if self.peek().kind == "=" else self.expr()
@@ -85,8 +85,7 @@ class _Parser:
 
     def product(self) -> Node:
         """Factors by juxtaposition, \\cdot, \\times or *; a/b/c is a over (b c)."""
-        num: list[Node] = []
-        den: list[Node] = []
+        num, den = list[Node](), list[Node]()
         _extend(num, self.factor())
         while not self.ends_product(tok := self.peek()):
             if tok.kind in ("/", "mul"):
@@ -125,6 +124,8 @@ class _Parser:
             if self.peek().kind == "{" and self.peek(1).kind == "partial":
                 return self.derivative()
             return self.power(Frac(self.arg(), self.arg()))
+        if tok.kind in ("indicator", "max", "["):  # a unit step, \max(0, z), or [·] (derive.reader.conditions)
+            return self.power(special(self, tok))
         if tok.kind in CLOSERS and not self.ends_product(tok):
             items, _ = self.group(tok)
             return self.power(Norm(items[0]) if tok.kind in ("norm", "lnorm") else items[0])
@@ -150,7 +151,8 @@ class _Parser:
             raise fail(f"unclosed {opener}", opener.col)
         if tok.kind in CLOSERS.values():
             raise fail(f"{opener} at column {opener.col} closed by {tok}", tok.col)
-        raise ParseError(f"unexpected {tok} at column {tok.col}, inside {opener} opened at column {opener.col}")
+        raise stray(tok) if tok.kind == "cmp" else ParseError(
+            f"unexpected {tok} at column {tok.col}, inside {opener} opened at column {opener.col}")
 
     def power(self, node: Node) -> Node:
         """node^{exp} for anything that is not an indexed symbol."""
@@ -311,7 +313,7 @@ def _run(text: str, parse):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _FRAMES_NEEDED))
     try:
-        return parse(_Parser(text))
+        return qualify(parser := _Parser(text), parse(parser))
     except RecursionError:  # only when called from very deep already
         raise ParseError(f"nesting deeper than Python's stack allows (limit {limit})") from None
     finally:

@@ -3,7 +3,8 @@
 Spacing, sizing (\\left, \\big...), \\label and alignment marks vanish here, so the parser
 only ever sees what carries meaning; unknown macros and stray characters fail early. A
 function of the registry (derive.primitives) is read wherever it is spelled: \\exp, \\ln,
-\\operatorname{NAME}, \\mathrm{NAME}.
+\\operatorname{NAME}, \\mathrm{NAME}. Comparisons, \\mathbb{1}, \\text{…} and a step written as
+\\begin{cases} become tokens for derive.reader.conditions, which reads them or refuses them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from derive.errors import ParseError
 from derive.primitives import Function, reading
 
-__all__ = ["GREEK", "OPERATORS", "CLOSERS", "DEFINES", "Tok", "fail", "tokenize"]
+__all__ = ["GREEK", "OPERATORS", "CLOSERS", "DEFINES", "COMPARISONS", "Tok", "fail", "tokenize"]
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
@@ -32,9 +33,16 @@ _ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\
             "rbrace": "\\}", "lbrack": "[", "rbrack": "]", "|": "norm", "Vert": "norm",
             "lVert": "lnorm", "rVert": "rnorm", "frac": "frac", "dfrac": "frac", "tfrac": "frac",
             "sum": "sum", "partial": "partial", "prime": "prime",
-            "equiv": "=", "triangleq": "=", "coloneqq": "=", "eqqcolon": "="}  # the last four: "is defined as"
+            "equiv": "=", "triangleq": "=", "coloneqq": "=", "eqqcolon": "=",  # these four: "is defined as"
+            "in": "in", "dots": "dots", "ldots": "dots", "max": "max"}  # \max(0, z) is ReLU
 DEFINES = frozenset({"\\equiv", "\\triangleq", "\\coloneqq", "\\eqqcolon", ":="})  # an "=" that defines
 _CHARS = frozenset("+-=()[]{}^_',;/.")
+# Comparisons, read only in an indicator (\mathbb{1}[z > 0]) or a row's layer qualifier (\text{for } l < n_l).
+COMPARISONS = {">": ">", "<": "<", "gt": ">", "lt": "<", "geq": ">=", "ge": ">=", "geqslant": ">=", "leq": "<=",
+               "le": "<=", "leqslant": "<=", "neq": "!=", "ne": "!="}
+_ALIASES.update(dict.fromkeys((c for c in COMPARISONS if c.isalpha()), "cmp"))
+_WORDS = frozenset({"text", "textrm", "textnormal", "mbox", "textit"})  # \text{for }: prose inside a row
+_INDICATOR = re.compile(r"[ \t]*\{[ \t]*([A-Za-z0-9]+)[ \t]*\}")  # \mathbb{1}, \mathbf{1}
 CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "norm": "norm", "lnorm": "rnorm"}
 _TOKEN = re.compile(r"(?P<ws>[ \t\r\n\f\v~&]+)|(?P<cs>\\(?:[A-Za-z]+|[\s\S]))"
                     r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>:=|[\s\S])")
@@ -78,11 +86,8 @@ def _control(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]
         return Tok(_ALIASES[name], "\\" + name, col), pos
     if name in GREEK:
         return Tok("name", name, col), pos
-    if name == "mathcal":  # \mathcal{L}: a loss written in calligraphic type is read as the letter
-        word = _NAME.match(text, pos)
-        if word is None:
-            raise fail("\\mathcal without {...}", col)
-        return Tok("name", word.group(1), col), word.end()
+    if name in _READERS:  # a macro with an argument: \mathcal{L}, \mathbb{1}, \text{for }
+        return _READERS[name](text, name, col, pos)
     if name in _NAMED:
         word = _NAME.match(text, pos)
         if word is None or reading(word.group(1)) is None:
@@ -95,10 +100,93 @@ def _control(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]
     raise fail(f"unknown macro \\{name}", col)
 
 
+def _calligraphic(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\mathcal{L}: a loss written in calligraphic type is read as the letter."""
+    word = _NAME.match(text, pos)
+    if word is None:
+        raise fail("\\mathcal without {...}", col)
+    return Tok("name", word.group(1), col), word.end()
+
+
+def _indicator(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\mathbb{1} or \\mathbf{1}: the indicator of the condition that follows; any other letter is refused."""
+    word = _INDICATOR.match(text, pos)
+    if word is None or word.group(1) != "1":
+        shown = "" if word is None else f"{{{word.group(1)}}}"
+        raise fail(f"\\{name}{shown} is not read (\\{name}{{1}}[z > 0] is the indicator of z > 0)", col)
+    return Tok("indicator", f"\\{name}{{1}}", col), word.end()
+
+
+def _words(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\text{for } (prose in a row, as the token "text"), braces balanced."""
+    start = text.find("{", pos)
+    if start < 0 or text[pos:start].strip():
+        raise fail(f"\\{name} without {{...}}", col)
+    depth, end = 0, start
+    for end in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0) * (text[end - 1] != "\\")
+        if depth == 0:
+            return Tok("text", text[start + 1:end], col), end + 1
+    raise fail(f"unclosed {{ of \\{name}", col)
+
+
+def _cases(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases} (or 0 & z \\le 0, either row first): the
+    unit step \\mathbb{1}[z > 0], as the text of a token "cases" that tokenize reads; nothing else is read."""
+    begin = _ENVIRONMENT.match(text, pos)
+    env = begin.group(1) if begin else ""
+    end = text.find("\\end{cases}", pos)
+    if name != "begin" or env != "cases" or end < 0:
+        raise fail(f"\\{name}{{{env}}} is not read" + (" (only \\begin{cases} as a unit step)" if env else ""), col)
+    rows = [_case(row) for row in re.split(r"\\\\", text[begin.end():end]) if row.strip()]  # type: ignore[union-attr]
+    ones = [c for v, c in rows if v == "1" and c]
+    if len(rows) != 2 or {v for v, _ in rows} != {"0", "1"} or not ones or not any(
+            c is None or _opposite(c, ones[0]) for v, c in rows if v == "0"):
+        raise fail("cannot read this cases: derive reads the unit step \\begin{cases} 1 & z > 0 \\\\ "
+                   "0 & \\text{otherwise} \\end{cases}", col)
+    return Tok("cases", f"\\mathbb{{1}}[{ones[0]}]", col), end + len("\\end{cases}")
+
+
+def _case(row: str) -> tuple[str, str | None]:
+    """One row of cases: its value and its condition (None: otherwise)."""
+    found = _CASE.fullmatch(row.replace("&", " "))
+    if found is None:
+        return "", ""
+    condition = found.group(2).strip()
+    return found.group(1), None if re.fullmatch(_OTHERWISE, condition) else condition
+
+
+def _opposite(c: str, d: str) -> bool:
+    """Whether two conditions compare the same sides in opposite senses (z < 0 against z > 0: the kink aside)."""
+    p, q = (_COMPARED.split(re.sub(r"\s+", "", x)) for x in (c, d))
+    up = lambda op: COMPARISONS[op.lstrip("\\")] in (">", ">=")
+    return len(p) == len(q) == 3 and p[0::2] == q[0::2] and up(p[1]) != up(q[1])
+
+
+_READERS = {"mathcal": _calligraphic, "mathbb": _indicator, "mathbf": _indicator, **dict.fromkeys(_WORDS, _words),
+            "begin": _cases, "end": _cases}
+_ENVIRONMENT = re.compile(r"[ \t]*\{([A-Za-z]+\*?)\}")
+_CASE = re.compile(r"\s*([01])\s*,?\s*(?:\\(?:text|mbox|textrm)\{\s*(?:if|for|when)\s*\})?(.*?)[\s,.]*", re.S)
+_OTHERWISE = r"\\(?:text|mbox|textrm)\{\s*(?:otherwise|else)\s*\}"
+_COMPARED = re.compile(r"(>=|<=|>|<|\\(?:geq|ge|gt|leq|le|lt)(?![A-Za-z]))")
+
+
+def _expand(tok: Tok) -> list[Tok]:
+    """A token that stands for others: \\text{for $l < n_l$} (its words, then the math between the dollars)
+    and cases (the indicator it is), tokenized at the token's column."""
+    parts = tok.text.split("$") if tok.kind == "text" else ["", tok.text]
+    out = [Tok("text", " ".join(parts[0::2]), tok.col)] if tok.kind == "text" else []
+    for math in parts[1::2]:
+        out += [Tok(t.kind, t.text, tok.col) for t in tokenize(math)[:-1]]
+    return out
+
+
 def _character(s: str, col: int) -> Tok:
     """The token of one character that is not a letter, digit or space."""
     if s == "*":
         return Tok("mul", s, col)
+    if s in ("<", ">"):
+        return Tok("cmp", s, col)
     if s == ":=":
         return Tok("=", s, col)
     if s in _CHARS:
@@ -131,7 +219,7 @@ def tokenize(text: str) -> list[Tok]:
         else:
             tok = _character(s, col)
         if tok is not None:
-            toks.append(tok)
+            toks.extend(_expand(tok) if tok.kind == "cases" or (tok.kind == "text" and "$" in tok.text) else (tok,))
     while toks and toks[-1].kind in (",", "."):  # sentence punctuation after a display row
         toks.pop()
     toks.append(Tok("end", "", len(text) + 1))

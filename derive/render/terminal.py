@@ -181,7 +181,8 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
              Status.NOT_CHECKED: Text("· not checked", style="yellow"), Status.SKIPPED: Text("– skipped", style="dim"),
              Status.DEFINITION: Text("≔ definition", style="cyan")}
     for r in report.results:
-        table.add_row(str(r.step.line), _shorten(plain(r.step.text), 200), marks[r.status], _step_detail(r))
+        row = Text(_shorten(plain(r.step.text), 200))  # Text: a row's [z > 0] is LaTeX, not rich markup
+        table.add_row(str(r.step.line), row, marks[r.status], Text(_step_detail(r)))
     console.print(table)
     _file_failures(report, console)
     _scopes([(f"line {r.step.line}", r.scope) for r in report.results if r.passed], console)

@@ -1,0 +1,54 @@
+"""The subcommands beside check and export — bench (speed figures), primitives (what derive knows) — and the
+exit codes of all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from derive.errors import ReadError, SpecError
+
+__all__ = ["bench", "primitives", "writable", "EXIT_PASS", "EXIT_FAIL", "EXIT_USAGE"]
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2  # every claim passed; one failed (or was not checked); bad input
+
+
+def writable(path: Path) -> None:
+    """Refuse early a path that cannot be written, before the checks run."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ReadError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise ReadError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise ReadError(f"cannot write {path}: permission denied")
+
+
+def bench(args) -> int:
+    from rich.console import Console
+
+    from derive.bench import LADDER, bench_ladder, markdown_table, plot, render
+
+    if not args.timeout > 0:
+        raise SpecError(f"--timeout must be positive, got {args.timeout}")
+    if args.plot is not None:
+        writable(args.plot)
+    console = Console()
+    rows = bench_ladder(args.ladder or LADDER, args.baseline, args.timeout,
+                        on_row=lambda r: console.print(f"measured {','.join(map(str, r.sizes))}: {r.wall:.2f} s",
+                                                       style="dim"))
+    render(rows, console)
+    if args.markdown:
+        print(markdown_table(rows))
+    if args.plot is not None:
+        plot(rows, args.plot)
+        print(f"wrote {args.plot}")
+    return EXIT_PASS if all(r.passed for r in rows) else EXIT_FAIL
+
+
+def primitives(args) -> int:
+    from derive.model.losses import markdown_table
+    from derive.primitives import markdown_tables
+
+    print(markdown_tables() + "\n" + markdown_table(), end="")
+    return EXIT_PASS

@@ -1,0 +1,50 @@
+"""The base of every AST node, and a side of a row that holds for some layers only.
+
+``Qualified`` lives here, not in derive.reader.ast, so that the qualifier's reading
+(derive.reader.conditions) can build AST nodes; derive.reader.ast re-exports both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Node", "Qualified", "admitted"]
+
+
+class Node:
+    """Base of every AST node."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Qualified(Node):
+    """A side of a row with a layer qualifier (``a^l_i = \\max(0, z^l_i) \\quad \\text{for } l = 2, \\dots, n_l - 1``):
+    ``x`` where lower ≤ ``layer`` ≤ upper (a bound None is open), each an index expression. Elsewhere the row
+    says nothing: those instances do not exist, as a layer outside a quantity's range does not."""
+
+    x: Node
+    layer: Node
+    lower: Node | None
+    upper: Node | None
+
+    def qualifier(self) -> str:
+        """The qualifier as LaTeX the reader reads back."""
+        lo, hi = self.lower, self.upper
+        if lo is not None and hi is not None:
+            return f"\\text{{for }} {self.layer} = {lo}" + ("" if hi == lo else f", \\dots, {hi}")
+        return f"\\text{{for }} {self.layer} " + (f"\\le {hi}" if lo is None else f"\\ge {lo}")
+
+    def __str__(self) -> str:
+        return f"{self.x} \\quad {self.qualifier()}"
+
+
+def admitted(node: Node, value: Callable[[Node], int]) -> Node | None:
+    """``node`` without its qualifier where it admits the layer (``value`` gives the number an index
+    expression stands for), None where it does not; any other node as it is."""
+    if not isinstance(node, Qualified):
+        return node
+    at = value(node.layer)
+    inside = (node.lower is None or value(node.lower) <= at) and (node.upper is None or at <= value(node.upper))
+    return node.x if inside else None
