@@ -18,10 +18,27 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derive.errors import DeriveError
+from derive.meaning.faithful import faithful
 from derive.meaning.indices import INDEX_LETTERS, SAMPLES, is_m, is_width, layer_value, letters
 from derive.meaning.reach import reach_of
 from derive.meaning.top import SEED_TOP, Top
-from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Sum, Sym, Var, descendants
+from derive.reader.ast import (
+    Add,
+    Call,
+    Derivative,
+    Frac,
+    Kronecker,
+    Mul,
+    Neg,
+    Node,
+    Norm,
+    Num,
+    Pow,
+    Sum,
+    Sym,
+    Var,
+    descendants,
+)
 
 __all__ = ["NotCovered", "Needs", "needs"]
 
@@ -125,7 +142,7 @@ class _Walk:
             self.bound = bound
 
     def sums(self, node: Node) -> _Degree:  # noqa: C901 - one case per node class
-        if isinstance(node, Num):
+        if isinstance(node, (Num, Kronecker)):  # δ_{ij} is 1 or 0 by the pattern of equal indices: no sum
             return NONE
         if is_m(node):
             return _one(SAMPLES)
@@ -245,7 +262,7 @@ class _Walk:
         if node.name == "h":
             return NONE
         for arg in node.args:
-            if not _faithful(arg):
+            if not faithful(arg):
                 raise NotCovered(f"{node.name} of an argument that is not faithful (docs/all-widths.md): {arg}")
         return NONE
 
@@ -264,8 +281,11 @@ class _Walk:
             return own + (_Degree(Counter({SAMPLES: 1}), Counter({SAMPLES: 1}))
                           if len(body.args) == 2 else NONE)  # J(W,b) = (1/m) Σ_k …
         top = max(reach_of(body, self.n_l, self.layers), default=L)
-        if self.output.softmax and top == self.n_l:
-            raise NotCovered(f"the derivative {node} of the softmax output (a Kronecker δ, outside the fragment)")
+        if self.output.softmax and top == self.n_l:  # (N/Q)' = (N'Q − NQ')/Q²: Q twice; ∂e^{z_k}/∂z_i = δ_ki e^{z_k}
+            if not (wrt.name == "z" and L == self.n_l):
+                raise NotCovered(f"the derivative {node} of the softmax output by a quantity below it")
+            inner = self.sums(body)
+            return _Degree(inner.up, inner.down, inner.cleared + inner.cleared)
         return self.sums(body) + _Degree(Counter(range(L + 1, top)))  # the chain rule through the layers between
 
 def _widths_only(node: Node) -> bool:
@@ -277,31 +297,3 @@ def _widths_only(node: Node) -> bool:
     if isinstance(node, Pow):
         return _widths_only(node.base) and isinstance(node.exp, Num)
     return False
-
-
-def _faithful(arg: Node) -> bool:
-    """f may take a sum-free argument that holds no part of a forward quantity (a bias b^L_p beside a
-    weight W^L_{p·}), or exactly a forward quantity written out: Σ_q W^L_{pq} a^L_q + b^L_p. Anything
-    else can equal a forward quantity at one width and not at another (docs/all-widths.md)."""
-    inside = list(descendants(arg))
-    if not any(isinstance(n, (Sum, Norm)) or is_width(n) or (isinstance(n, (Var, Sym)) and n.name == "m")
-               for n in inside):
-        biases = {(str(n.sup), str(n.sub[0])) for n in inside if isinstance(n, Sym) and n.name == "b" and n.sub}
-        weights = {(str(n.sup), str(n.sub[0])) for n in inside if isinstance(n, Sym) and n.name in ("W", "w") and n.sub}
-        return not biases & weights
-    return _forward_quantity(arg)
-
-
-def _forward_quantity(arg: Node) -> bool:
-    """Exactly Σ_{q=1}^{s_L} W^L_{pq} a^L_q + b^L_p (in either order; the product in either order)."""
-    if not (isinstance(arg, Add) and len(arg.terms) == 2):
-        return False
-    total = next((t for t in arg.terms if isinstance(t, Sum)), None)
-    bias = next((t for t in arg.terms if isinstance(t, Sym) and t.name == "b"), None)
-    if total is None or bias is None or total.var is None or len(bias.sub) != 1 or not isinstance(total.body, Mul):
-        return False
-    q, p, L = total.var, bias.sub[0], bias.sup
-    want = {Sym("W", (p, q), L), Sym("a", (q,), L)}
-    width = total.upper
-    return (len(total.body.factors) == 2 and set(total.body.factors) in (want, {Sym("w", (p, q), L), Sym("a", (q,), L)})
-            and is_width(width) and isinstance(width, Sym) and width.sub[0] == L and p != q)

@@ -23,7 +23,21 @@ from fractions import Fraction
 
 from derive.errors import DeriveError, NotUnderstood
 from derive.meaning.symbols import Unfit
-from derive.reader.ast import Add, Derivative, Mul, Neg, Node, Num, Sum, Sym, Var, children, descendants, rebuild
+from derive.reader.ast import (
+    Add,
+    Derivative,
+    Kronecker,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Sum,
+    Sym,
+    Var,
+    children,
+    descendants,
+    rebuild,
+)
 from derive.reader.node import admitted
 
 __all__ = ["ShapeError", "Typing", "SAMPLES", "type_indices", "layer_value", "is_width",
@@ -97,6 +111,7 @@ class _Typer:
         self.free = frozenset(layers) if free is None else free  # the free layer letters (not a sum's)
         self.uses: dict[tuple, list[_Use]] = {}
         self.bound: dict[int, tuple] = {}  # id of a bound-less Sum -> its key, to fill its bounds
+        self.equal: list[tuple] = []  # (key, key, node): a Kronecker δ_{ij} compares units of one layer
 
     def layer(self, node: Node) -> int:
         return layer_value(node, self.layers, self.n_l)
@@ -106,6 +121,10 @@ class _Typer:
             return self.sum(node, units, samples)
         if isinstance(node, Sym):
             self.sym(node, units, samples)
+        if isinstance(node, Kronecker):
+            keys = [units.get(i.name, ("free", i.name)) for i in (node.i, node.j) if isinstance(i, Var)]
+            if len(keys) == 2:
+                self.equal.append((*keys, node))
         if isinstance(node, Derivative):
             self.sym(node.wrt, units, samples)
             if node.body is not None:
@@ -249,6 +268,11 @@ def type_indices(lhs: Node, rhs: Node, sizes: tuple[int, ...], layers: dict[str,
                 raise ShapeError(_conflict(key[1] if key[0] == "free" else _sum_var(key, lhs, rhs), uses[0], use,
                                            sizes))
         types[key] = uses[0] if uses else None
+    for p, q, node in typer.equal:  # δ_{ij}: i and j run over one layer
+        tp, tq = types.get(p), types.get(q)
+        if tp is not None and tq is not None and tp.layer != tq.layer:
+            raise ShapeError(f"{node} compares a unit of {tp.where} with one of {tq.where}: different layers")
+        types[p] = types[q] = tp or tq
 
     def fill(original: Node, node: Node) -> Node | None:
         if isinstance(node, Sum) and id(original) in typer.bound:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from derive.errors import NotUnderstood
@@ -33,6 +33,7 @@ from derive.reader.ast import (
     Norm,
     Num,
     Pow,
+    Qualified,
     Sum,
     Sym,
     Transpose,
@@ -213,7 +214,8 @@ class _Lower:
 
     def gradient(self, node: Derivative) -> _Form:
         """∂J/∂W^L, ∇_{W^L} J: the shape of what it differentiates, entry (i, j) the derivative by W^L_ij."""
-        wrt = self.form(node.wrt)
+        by = node.wrt if node.wrt.sup is not None or node.wrt.name != "a" else Sym("a", (), Var("n_l"))  # ∇_a C
+        wrt = self.form(by)
         assert node.body is not None
         self.need_scalar(self.form(node.body), node.body, "what is differentiated")
         if wrt.shape.scalar:
@@ -240,7 +242,7 @@ def lower_equation(lhs: Node, rhs: Node) -> tuple[Node, Node, str] | None:
     numbers already. Raises ShapeError, naming both shapes, where the sides or their parts do not fit."""
     low = _Lower(_letters(lhs, rhs))
     rows, cols = low.fresh(), low.fresh()  # the free indices first: entry (i, j) where i and j are unused
-    left, right = low.form(lhs), low.form(rhs)
+    left, right = low.form(_bare(lhs)), low.form(_bare(rhs))
     if left.shape.scalar and right.shape.scalar:
         return None
     if not left.shape.same(right.shape):
@@ -248,4 +250,13 @@ def lower_equation(lhs: Node, rhs: Node) -> tuple[Node, Node, str] | None:
     i = rows if left.shape.rows is not None else None
     j = cols if left.shape.cols is not None else None
     entry = "entry (" + ", ".join(str(v) for v in (i, j) if v is not None) + ")"
-    return left.entry(i, j), right.entry(i, j), entry
+    return _qualified(lhs, left.entry(i, j)), _qualified(rhs, right.entry(i, j)), entry
+
+
+def _bare(side: Node) -> Node:
+    return side.x if isinstance(side, Qualified) else side
+
+
+def _qualified(side: Node, lowered: Node) -> Node:
+    """The lowered side with the layer qualifier the written one had (\\text{for } l < n_l)."""
+    return replace(side, x=lowered) if isinstance(side, Qualified) else lowered
