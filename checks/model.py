@@ -217,7 +217,7 @@ def read_model(steps: list[Step], nets: tuple[Network, ...], holds: Holds, decla
     read = {k: [f[k] for f in found] for k in definitions}
     definitions = {k: kind for k, kind in definitions.items() if any(ok is not None for ok in read[k])}
     if not definitions:  # (a definition no model can read stays not checked)
-        source = "the front matter's" if declared else "the seed's"
+        source = "the declared one (front matter, command line)" if declared else "the seed's"
         return Model(candidates[0], f"{source} ({candidates[0].name}); the file defines none", {}, {})
     # The model is the candidate that satisfies the most definitions (the first of equals); each
     # definition it does not satisfy fails at its own line, saying why.
