@@ -206,3 +206,15 @@ def test_layers_farther_apart_than_any_window_prove_nothing():
     relation = parse_equation(r"(s_{l+8} - 1) a^l_j = 0")
     scope, verdict = prove_everywhere(relation.lhs, relation.rhs[0], ["j", "l"], NETS[0], Decider(0))
     assert scope.kind == "test networks" and verdict is None
+
+
+def test_a_forward_quantity_in_a_denominator_is_cleared_and_counted():
+    # relu's f' written a/z: z^l_i hides a sum over layer l−1, so clearing it widens that layer's grid
+    step = r"\frac{a^l_i}{z^l_i}"
+    right = one(rf"\delta^l_i = \left(\sum_{{j=1}}^{{s_{{l+1}}}} W^l_{{ji}} \delta^{{l+1}}_j\right) f'(z^l_i)"
+                rf" + \left(\frac{{a^l_i}}{{z^l_i}} - {step}\right)")
+    assert right.status is Status.PASSED and right.scope.kind == "all", right
+    trap = one(rf"\delta^l_i = {RECURRENCE} + {grid_count('123')} \frac{{a^l_i}}{{z^l_i}}")
+    assert trap.status is Status.FAILED and "s_{l+1} = 4" in trap.failure.where, trap
+    unsafe = one(rf"\delta^l_i = {RECURRENCE} + \frac{{a^l_i - a^l_i}}{{\sum_{{k=1}}^{{s_l}} 1 - 7}}")
+    assert unsafe.scope.kind == "test networks" and "division by" in unsafe.scope.label, unsafe

@@ -214,15 +214,17 @@ class _Walk:
         return base.times(int(exp.value))
 
     def inverse(self, den: Node, degree: _Degree) -> _Degree:
-        """1/den where den has sums: cleared by multiplying through, when the output couples its units
-        (softmax's Σ_k e^{z_k} > 0); not where den runs over the index of a sum around it (clearing
-        would multiply a product over the layer in)."""
-        if not self.output.clears:
+        """1/den where den has sums: cleared by multiplying through, when it is a product of letters, forward
+        quantities and sums of such (never 0 at any width), or the output couples its units (softmax's
+        Σ_k e^{z_k} > 0; docs/all-widths.md §5); not where den runs over the index of a sum around it
+        (clearing would multiply a product over the layer in)."""
+        inside = list(descendants(den))
+        monomial = not any(isinstance(n, Add) for n in inside)
+        never_zero = monomial and not any(isinstance(n, Kronecker) or n == Num(Fraction(0)) for n in inside)
+        if not (self.output.clears or never_zero):
             raise NotCovered(f"division by {den}, which depends on the widths")
-        monomial = not any(isinstance(n, Add) for n in descendants(den))
         out = degree.inverse(monomial)
-        inside = {n.name for n in descendants(den) if isinstance(n, Var)}
-        if +out.cleared and inside & set(self.bound):
+        if +out.cleared and {n.name for n in inside if isinstance(n, Var)} & set(self.bound):
             raise NotCovered(f"division by {den}, which has sums, inside a sum over its index")
         return out
 
