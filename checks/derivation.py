@@ -267,8 +267,9 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
             result = replace(result, remarks=(*result.remarks, "compared with the last side before the one above, "
                                                                "which could not be read"))
         bridge.note(bridged, result)
-        if k in model.failures:
-            result = replace(result, status=Status.FAILED, reason=model.failures[k])
+        if k in model.failures:  # (with the shape message, where that is why)
+            shape = f": {result.reason}" if result.status is Status.FAILED and result.reason else ""
+            result = replace(result, status=Status.FAILED, reason=model.failures[k] + shape)
         elif k in model.definitions:
             result = replace(result, status=Status.DEFINITION, reason=f"defines {model.definitions[k]}")
         results.append(result)

@@ -115,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_network_options(export)
     export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
     export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
+    export.add_argument("--form", choices=("index", "vector", "both"), default="index",
+                        help="the claims in index form, vector form (each checked entry by entry first) or both")
     sub.add_parser("primitives", help="list the functions and activations derive knows (Markdown tables)")
     bench = sub.add_parser("bench", help="time `derive check` on a ladder of networks: wall, memory, phases")
     bench.add_argument("--ladder", type=_ladder, default=None, metavar="SIZES:M;…",
@@ -263,8 +265,12 @@ def _export(args) -> int:
     for path, _ in targets:
         writable(path)
     report = _report(args)
+    vectors = {}
+    if args.form != "index":
+        from checks.vector_forms import vector_forms
+        vectors = vector_forms(report)
     for path, fmt in targets:
-        path.write_text(fmt(report), encoding="utf-8")
+        path.write_text(fmt(report, args.form, vectors), encoding="utf-8")
         print(f"wrote {path} ({sum(r.passed for r in report.results)} of {len(report.results)} claims verified)")
     return EXIT_PASS if report.passed else EXIT_FAIL
 

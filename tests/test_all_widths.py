@@ -61,7 +61,7 @@ def test_the_correct_twins_are_proved_for_every_width_and_depth():
 def test_a_sum_over_the_wrong_layer_is_a_shape_failure():
     r = one(r"\delta^l_i = \left(\sum_{j=1}^{s_l} W^l_{ji} \delta^{l+1}_j\right) f'(z^l_i)")
     assert r.status is Status.FAILED
-    assert "j runs to s_{l} = 3, but W^{l} has s_{l + 1} = 2 rows" in r.reason
+    assert "j runs to s_{l} = 3, but W^{l} has s_{l+1} = 2 rows" in r.reason
 
 
 def test_an_index_typed_by_two_layers_is_a_shape_failure_even_where_widths_agree():

@@ -111,7 +111,8 @@ def test_the_front_matter_declares_the_loss():
 def test_the_front_matter_declares_the_convention():
     report = check_text(FRONT.format(extra="activation: tanh", row=NIELSEN[4]), "post.md", NETS)
     assert report.results[0].status is Status.PASSED
-    assert report.model.startswith("the declared one (front matter, command line)") and "Nielsen" in report.model and "tanh" in report.model
+    assert report.model.startswith("the declared one (front matter, command line)")
+    assert "Nielsen" in report.model and "tanh" in report.model
 
 
 @pytest.mark.parametrize("extra, message", [

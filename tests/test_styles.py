@@ -46,10 +46,32 @@ PLANTED = [
     ("relu-linear.md", 58, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
     ("relu-linear.md", 58, r"\left[z^l_i > 0\right]", r"\left[z^{l+1}_i > 0\right]"),  # the step at the wrong layer
     ("relu-linear.md", 66, r"a^l_j\, \delta^{l+1}_i", r"a^l_j\, \delta^{l}_i"),  # the weight gradient one layer off
+    ("vector-ufldl.md", 26, r"\left(W^{(l)}\right)^T", r"W^{(l)}"),  # the recurrence without the transpose
+    ("vector-ufldl.md", 32, r"\delta^{(l+1)} \left(a^{(l)}\right)^T",
+     r"\left(\delta^{(l+1)}\right)^T a^{(l)}"),  # the transpose on the wrong factor
+    ("vector-ufldl.md", 22, r"f'(z^{(n_l)})", r"f'(a^{(n_l)})"),  # f'(a) for f'(z)
+    ("vector-ufldl.md", 32, r"\left(a^{(l)}\right)^T", r"\left(a^{(l+1)}\right)^T"),  # a^{(l+1)} in the outer product
+    ("vector-ufldl.md", 46, r"y^{(i)})", r"y^{(i)}) + \lambda b^{(l)}"),  # a regularised bias
+    ("vector-ufldl.md", 42, r"\frac{1}{m} ", ""),  # the 1/m missing
+    ("vector-nielsen.md", 30, r"(w^{l+1})^T", r"w^{l+1}"),  # BP2 without the transpose
+    ("vector-nielsen.md", 38, r"a^{l-1}", r"a^{l}"),  # BP4 with the wrong layer's activations
+    ("vector-nielsen.md", 26, r"\sigma'(z^L)", r"\sigma'(a^L)"),  # BP1 with σ'(a) for σ'(z)
+    ("vector-nielsen.md", 20, r"a^L - y", r"y - a^L"),  # ∇_a C with the sign flipped
+    ("vector-cs231n.md", 27, r"W^{(l)\top}", r"W^{(l)}"),  # the upstream gradient without the transpose
+    ("vector-cs231n.md", 31, r"a^{(l)\top}", r"a^{(l+1)\top}"),  # dW with the next layer's activations
+    ("vector-cs231n.md", 23, r" \odot \mathbb{1}[z^{(n_l)} > 0]", ""),  # the output's ReLU gate dropped
+    ("vector-cs231n.md", 35, r"dz^{(l+1)}", r"dz^{(l)}"),  # db one layer off
     ("jekyll.md", 12, r"\left(a^{n_l}_i - y_i\right)^2", r"\left(a^{n_l}_i - y_i\right)"),  # a loss that is not one
     ("jekyll.md", 18, "a^l_j", "a^l_i"),  # the weight gradient with the wrong unit
     ("jekyll.md", 26, r"\left(a^{n_l}_i - y_i\right)", r"\left(y_i - a^{n_l}_i\right)"),  # δ with the sign flipped
 ]
+# The planted mistakes above that make the shapes disagree: each must fail with a shape message.
+SHAPE_MISTAKES = {
+    ("vector-ufldl.md", 26, r"W^{(l)}"), ("vector-ufldl.md", 32, r"\left(\delta^{(l+1)}\right)^T a^{(l)}"),
+    ("vector-ufldl.md", 32, r"\left(a^{(l+1)}\right)^T"), ("vector-nielsen.md", 30, r"w^{l+1}"),
+    ("vector-nielsen.md", 38, r"a^{l}"), ("vector-cs231n.md", 27, r"W^{(l)}"),
+    ("vector-cs231n.md", 31, r"a^{(l+1)\top}"), ("vector-cs231n.md", 35, r"dz^{(l)}"),
+}
 
 
 def _check(name: str, text: str):
@@ -81,6 +103,9 @@ def test_a_planted_mistake_fails_at_its_own_line(name, line, old, new):
     assert failed[:1] == [line], [(r.step.line, r.status, r.reason) for r in report.results
                                   if r.status is not Status.PASSED]
     assert not report.passed and report.model
+    first = next(r for r in report.results if r.status is Status.FAILED)
+    if (name, line, new) in SHAPE_MISTAKES:  # a vector slip whose shapes disagree says so
+        assert "shapes do not match" in first.reason, first.reason
 
 
 def test_the_squared_loss_residual_under_a_cross_entropy_definition_fails_and_names_the_loss():

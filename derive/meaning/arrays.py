@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from derive.errors import NotUnderstood
 
-__all__ = ["Vec", "Mat", "as_value", "scalar", "scale", "combine", "product"]
+__all__ = ["Vec", "Mat", "as_value", "scalar", "scale", "combine", "product", "entries"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,12 @@ def product(p, q):
     if isinstance(p, (Vec, Mat)):
         return scale(p, q)
     return p * q
+
+
+def entries(value) -> tuple:
+    """Every entry of a vector or matrix (a number: itself)."""
+    if isinstance(value, Vec):
+        return value.items
+    if isinstance(value, Mat):
+        return tuple(e for row in value.rows for e in row)
+    return (value,)

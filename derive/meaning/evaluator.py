@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from derive.errors import NotUnderstood
-from derive.meaning.arrays import Mat, Vec, combine, product, scale
+from derive.meaning.arrays import Mat, Vec, combine, entries, product, scale
 from derive.meaning.derivatives import derivative as by_derivative
 from derive.meaning.indices import INDEX_LETTERS, ShapeError
 from derive.meaning.remarks import sample_and_unit
@@ -186,7 +186,7 @@ class _Evaluator:
     def pow(self, node: Pow, env: Env):
         if isinstance(node.base, Norm):
             v = self.value(node.base.x, env)
-            squared = sum(e**2 for e in (v.items if isinstance(v, Vec) else (v,)))
+            squared = sum(e**2 for e in entries(v))  # of a vector, or the Frobenius norm of a matrix
             exp = self.value(node.exp, env)
             return squared if exp == 2 else self._power(squared, exp / 2, node)
         base, exp = self.value(node.base, env), self.value(node.exp, env)

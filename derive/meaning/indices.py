@@ -41,7 +41,7 @@ from derive.reader.ast import (
 from derive.reader.node import admitted
 
 __all__ = ["ShapeError", "Typing", "SAMPLES", "type_indices", "layer_value", "is_width",
-           "LAYER_SPAN", "INDEX_LETTERS", "over_layers", "is_m", "letters"]
+           "LAYER_SPAN", "INDEX_LETTERS", "over_layers", "is_m", "letters", "layer_text"]
 
 SAMPLES = "samples"  # the type of an index that runs over the samples 1..m
 DEEPEST = 12  # depths tried to see whether a layer such as n_l+1 exists on some network
@@ -93,6 +93,20 @@ def layer_value(node: Node, layers: dict[str, int], n_l: int) -> int:
             out *= layer_value(f, layers, n_l)
         return out
     raise NotUnderstood(f"the layer {node} is not a whole number")
+
+
+def layer_text(layer: Node | None) -> str:
+    """A layer as l + c, n_l − c or a number: ((l+1)−1)+1 is l+1."""
+    if layer is None:
+        return ""
+    try:
+        c = layer_value(layer, {"l": 0}, 0)
+        a, b = layer_value(layer, {"l": 1}, 0) - c, layer_value(layer, {"l": 0}, 1) - c
+    except NotUnderstood:
+        return str(layer).replace(" ", "")
+    terms = [t for k, t in ((a, "l"), (b, "n_l")) for t in ([t] if k == 1 else [f"{k}{t}"] if k else [])]
+    text = "+".join(terms) + (f"{c:+d}" if c and terms else "" if terms else str(c))
+    return text.replace("+-", "-")
 
 
 def is_width(node: Node | None) -> bool:
@@ -235,7 +249,7 @@ def _conflict(name: str, first: _Use, other: _Use, sizes: tuple[int, ...]) -> st
     """The shape message for ``name`` typed by two layers, e.g. "W_{ji}^{l}: j runs to s_{l} = 3, but W^{l} has
     s_{l + 1} = 2 rows"."""
     def width(use: _Use) -> str:
-        return "m" if use.layer == SAMPLES else f"s_{{{use.written}}} = {_width(use, sizes)}"
+        return "m" if use.layer == SAMPLES else f"s_{{{layer_text(use.written)}}} = {_width(use, sizes)}"
 
     bound, used = (first, other) if not first.role else (other, first)
     if not bound.role:  # a sum's bound against a quantity

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from derive.errors import NotUnderstood
-from derive.meaning.indices import INDEX_LETTERS, ShapeError, layer_value
+from derive.meaning.indices import INDEX_LETTERS, ShapeError, layer_text, layer_value
 from derive.reader.ast import (
     Add,
     Call,
@@ -73,8 +73,8 @@ class Shape:
 
 
 def _width(layer: Layer | None) -> str:
-    text = str(layer)
-    return f"s_{text}" if len(text) == 1 else f"s_{{{text.replace(' ', '')}}}"
+    text = layer_text(layer) if layer is not None else "1"
+    return f"s_{text}" if len(text) == 1 else f"s_{{{text}}}"
 
 
 def _key(layer: Layer) -> tuple:

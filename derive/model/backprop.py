@@ -58,6 +58,7 @@ class Claim:
     rhs_latex: str
     formula: Callable
     title: str = ""
+    vector: str = ""  # the claim in vector form, as LaTeX ("" where its model has none)
 
     @property
     def latex(self) -> str:
@@ -66,23 +67,30 @@ class Claim:
 
 SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("delta_output", OUTPUT_RESIDUAL, r"-\left(y_i - a^{n_l}_i\right) f'\!\left(z^{n_l}_i\right)",
-          lambda v, l, i, j: -(v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]), "Output residual"),
+          lambda v, l, i, j: -(v.y[i] - v.a[l][i]) * v.fprime(v.z[l][i]), "Output residual",
+          r"\delta^{n_l} = -\left(y - a^{n_l}\right) \odot f'\!\left(z^{n_l}\right)"),
     Claim("delta_hidden", HIDDEN_RESIDUAL,
           r"\left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right) f'\!\left(z^{l}_i\right)",
           lambda v, l, i, j: sum(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1)) * v.fprime(v.z[l][i]),
-          "Hidden recurrence"),
+          "Hidden recurrence",
+          r"\delta^{l} = \left(\left(W^{l}\right)^{T} \delta^{l+1}\right) \odot f'\!\left(z^{l}\right)"),
     Claim("grad_W_sample", WEIGHT_GRADIENT_SAMPLE, r"a^{l}_j\, \delta^{l+1}_i",
-          lambda v, l, i, j: v.a[l][j] * v.delta[l + 1][i], "Per-sample weight gradient"),
+          lambda v, l, i, j: v.a[l][j] * v.delta[l + 1][i], "Per-sample weight gradient",
+          r"\nabla_{W^{l}} J(W,b;x,y) = \delta^{l+1} \left(a^{l}\right)^{T}"),
     Claim("grad_b_sample", BIAS_GRADIENT_SAMPLE, r"\delta^{l+1}_i",
-          lambda v, l, i, j: v.delta[l + 1][i], "Per-sample bias gradient"),
+          lambda v, l, i, j: v.delta[l + 1][i], "Per-sample bias gradient",
+          r"\nabla_{b^{l}} J(W,b;x,y) = \delta^{l+1}"),
     Claim("grad_W", WEIGHT_GRADIENT,
           r"\left[\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial W^{l}_{ij}} J(W,b;x^{(k)},y^{(k)})\right]"
           r" + \lambda W^{l}_{ij}",
           lambda v, l, i, j: sum(v.dJ_dW[k][l][i, j] for k in v.samples) / v.m + v.lam * v.W[l][i, j],
-          "Full weight gradient"),
+          "Full weight gradient",
+          r"\nabla_{W^{l}} J(W,b) = \left[\frac{1}{m} \sum_{k=1}^{m} \nabla_{W^{l}} J(W,b;x^{(k)},y^{(k)})\right]"
+          r" + \lambda W^{l}"),
     Claim("grad_b", BIAS_GRADIENT,
           r"\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial b^{l}_{i}} J(W,b;x^{(k)},y^{(k)})",
-          lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient"),
+          lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient",
+          r"\nabla_{b^{l}} J(W,b) = \frac{1}{m} \sum_{k=1}^{m} \nabla_{b^{l}} J(W,b;x^{(k)},y^{(k)})"),
 )
 
 
@@ -116,5 +124,6 @@ def _claims(loss: Loss, output: Output, activation: Activation) -> tuple[Claim, 
     from derive.model.losses import residual
 
     formula, tex = residual(loss, output, activation)
-    return tuple(replace(c, formula=formula, rhs_latex=tex) if c.quantity is OUTPUT_RESIDUAL else c
+    vector = r"\delta^{n_l} = a^{n_l} - y" if tex == "a^{n_l}_i - y_i" else ""  # else: no vector form of it here
+    return tuple(replace(c, formula=formula, rhs_latex=tex, vector=vector) if c.quantity is OUTPUT_RESIDUAL else c
                  for c in SEED_CLAIMS)

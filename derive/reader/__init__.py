@@ -1,10 +1,29 @@
 """Read display equations out of Markdown, LaTeX or plain text and parse their index notation.
 
 `display_equations` finds the rows; `parse_equation` turns one row into a `Relation` of AST
-nodes (`derive.reader.ast`). No SymPy here: turning the AST into mathematics is the caller's job.
+nodes (`derive.reader.ast`), index notation and vector form alike. No SymPy here: turning the AST
+into mathematics is the caller's job.
 """
 
-from derive.reader.ast import Add, Call, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var
+from derive.reader.ast import (
+    Add,
+    Call,
+    Derivative,
+    Frac,
+    Hadamard,
+    Kronecker,
+    Mul,
+    Neg,
+    Node,
+    Norm,
+    Num,
+    Pow,
+    Relation,
+    Sum,
+    Sym,
+    Transpose,
+    Var,
+)
 from derive.reader.extract import Block, Row, display_equations, read_text
 from derive.reader.parse import MAX_DEPTH, parse_equation, parse_expression
 
@@ -12,5 +31,5 @@ __all__ = [
     "read_text", "display_equations", "Block", "Row",
     "parse_equation", "parse_expression", "MAX_DEPTH",
     "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac", "Sum",
-    "Derivative", "Norm", "Relation",
+    "Derivative", "Norm", "Transpose", "Hadamard", "Kronecker", "Relation",
 ]

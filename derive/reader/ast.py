@@ -1,4 +1,4 @@
-"""The AST of the seed's index notation: frozen, hashable nodes whose str() is readable LaTeX.
+"""The AST of the seed's index notation and of vector form: frozen, hashable nodes whose str() is readable LaTeX.
 
 str() of a parsed node parses back to an equal node (integer constants), so error
 messages can quote exactly what the reader understood.
@@ -45,14 +45,17 @@ def _wrap(node: Node, weakest: int) -> str:
 
 
 def _strength(node: Node) -> int:
-    """How tightly a node binds: 1 sum of terms, 2 prefix operators, 3 product, 4 atom."""
+    """How tightly a node binds: 1 sum of terms, 2 entrywise product of products, 3 prefix operators (whose
+    body ends at ⊙), 4 product, 5 atom."""
     if isinstance(node, Add):
         return 1
-    if isinstance(node, (Neg, Sum, Derivative)):
+    if isinstance(node, Hadamard):
         return 2
-    if isinstance(node, Mul):
+    if isinstance(node, (Neg, Sum, Derivative)):
         return 3
-    return 4
+    if isinstance(node, Mul):
+        return 4
+    return 5
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ class Add(Node):
         parts = [_wrap(self.terms[0], 2)]
         for term in self.terms[1:]:
             if isinstance(term, Neg):
-                parts.append("- " + _wrap(term.x, 3))
+                parts.append("- " + _wrap(term.x, 4))
             else:
                 parts.append("+ " + _wrap(term, 2))
         return " ".join(parts)
@@ -152,7 +155,7 @@ class Mul(Node):
     def __str__(self) -> str:
         # A prefix operator swallows what follows it, so only the last factor may go bare.
         last = len(self.factors) - 1
-        return " ".join(_wrap(f, 2 if i == last and not isinstance(f, Neg) else 3)
+        return " ".join(_wrap(f, 3 if i == last and not isinstance(f, Neg) else 4)
                         for i, f in enumerate(self.factors))
 
 
@@ -163,7 +166,7 @@ class Neg(Node):
     x: Node
 
     def __str__(self) -> str:
-        return "-" + _wrap(self.x, 3)
+        return "-" + _wrap(self.x, 4)
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ class Sum(Node):
             text += f"_{{{self.var}" + ("" if self.lower is None else f"={self.lower}") + "}"
         if self.upper is not None:
             text += f"^{{{self.upper}}}"
-        return f"{text} {_wrap(self.body, 2)}"
+        return f"{text} {_wrap(self.body, 3)}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class Derivative(Node):
 
     def __str__(self) -> str:
         text = f"\\frac{{\\partial}}{{\\partial {self.wrt}}}"
-        return text if self.body is None else f"{text} {_wrap(self.body, 2)}"
+        return text if self.body is None else f"{text} {_wrap(self.body, 3)}"
 
 
 @dataclass(frozen=True)
@@ -237,9 +240,11 @@ class Transpose(Node):
 
     x: Node
 
-    def __str__(self) -> str:
-        bare = isinstance(self.x, Sym) and self.x.sup is None and self.x.sample is None
-        return f"{self.x}^{{T}}" if bare else f"\\left({self.x}\\right)^{{T}}"
+    def __str__(self) -> str:  # W^{(l)T}, x^{(i)T}: no parentheses, which after a letter would make a call
+        if isinstance(self.x, Sym) and not self.x.sub:
+            script = self.x.sup if self.x.sup is not None else self.x.sample
+            return _tex(self.x.name) + "^{" + ("" if script is None else f"({script})") + "T}"
+        return f"\\left({self.x}\\right)^{{T}}"
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,7 @@ class Hadamard(Node):
     factors: tuple[Node, ...]
 
     def __str__(self) -> str:
-        return " \\odot ".join(_wrap(f, 3) for f in self.factors)
+        return " \\odot ".join(_wrap(f, 4 if isinstance(f, Neg) else 3) for f in self.factors)
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,8 @@ class Kronecker(Node):
     j: Node
 
     def __str__(self) -> str:
-        return f"\\delta_{{{self.i}{self.j}}}"
+        letters = all(isinstance(n, Var) and len(n.name) == 1 for n in (self.i, self.j))
+        return f"\\delta_{{{self.i}{'' if letters else ', '}{self.j}}}"
 
 
 @dataclass(frozen=True)

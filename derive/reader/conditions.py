@@ -8,8 +8,9 @@ no derivative and no draw is taken. Each is the node H(e) (derive.meaning.symbol
 value). \\max(0, e) is ReLU(e). Any other comparison is refused in one line.
 
 A qualifier after a row (``\\quad \\text{for } l = 2, \\dots, n_l - 1``, ``\\text{for } 2 \\le l < n_l``,
-``(l < n_l)``, ``\\text{(hidden layers)}``, ``\\text{for the output layer}``) makes every side of the
-row a ``Qualified`` node: the row holds for those layers only.
+``(l < n_l)``, ``\\text{(hidden layers)}``, ``\\text{for the output layer}``, ``\\forall\\, l < n_l``) makes every
+side of the row a ``Qualified`` node: the row holds for those layers only. ``\\forall l`` (or ``\\forall i, j``)
+bounds nothing and adds nothing.
 """
 
 from __future__ import annotations
@@ -165,12 +166,20 @@ def _qualifier(p: _Parser, lhs: Node | None) -> tuple[Node, Node | None, Node | 
     if " ".join(words) not in _LEADS:
         raise fail(f"cannot read the qualifier \"{' '.join(words)}\": write \\text{{for }} l = 2, \\dots, n_l - 1, "
                    "\\text{for } l < n_l or \\text{(hidden layers)}", start.col)
+    if words[:2] == ["for", "all"] and _letters_only(p):  # \forall l, \forall i, j: every one, so nothing to add
+        return None
     opener = p.next() if p.peek().kind == "(" else None
     found = _range(p)
     if opener is not None:
         p.close(opener)
     p.finish()
     return found
+
+
+def _letters_only(p: _Parser) -> bool:
+    """Whether the rest of the qualifier is index letters and commas only (l; i, j)."""
+    rest = p.toks[p.i:]
+    return len(rest) > 1 and all(t.kind == "," or (t.kind == "name" and len(t.text) == 1) for t in rest[:-1])
 
 
 def _range(p: _Parser) -> tuple[Node, Node | None, Node | None]:

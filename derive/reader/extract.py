@@ -2,10 +2,10 @@
 
 Regex searches jump from one candidate opener to the next (a $$ starting a line, \\[,
 \\begin{align} and friends, a code fence), so prose costs next to nothing and the scan
-stays linear on any input; each display block is then split into rows at top-level \\\\.
-An unterminated block, or an environment that looks like a formula but is not read, is
-returned with `error` set, not raised, so the caller can report it as "not checked" and
-still check everything else. A display the author marked ``derive: skip`` has `skip` set.
+stays linear on any input; each display block is then split into rows at top-level \\\\, and a
+row that joins two equations (a = b, \\qquad c = d) into one row each (derive.reader.joined).
+An unterminated block, or an environment that looks like a formula but is not read, comes back with `error`
+set, not raised, so it is reported "not checked" and the rest still checked; one marked ``derive: skip``, `skip`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from derive.errors import ReadError
+from derive.reader.joined import equations
 
 __all__ = ["MAX_BYTES", "ENVIRONMENTS", "ALIGNED", "Row", "Block", "read_text", "display_equations"]
 
@@ -115,9 +116,8 @@ def read_text(path: str | Path) -> str:
         raise ReadError(f"{p}: no such file") from None
     except OSError as e:
         raise ReadError(f"{p}: cannot read ({e.strerror or e})") from None
-    if max(info.st_size, len(data)) > MAX_BYTES:
-        size = max(info.st_size, len(data)) / 2**20
-        raise ReadError(f"{p}: file too large: {size:.1f} MB (limit {MAX_BYTES // 2**20} MB)")
+    if (size := max(info.st_size, len(data))) > MAX_BYTES:
+        raise ReadError(f"{p}: file too large: {size / 2**20:.1f} MB (limit {MAX_BYTES // 2**20} MB)")
     if b"\0" in data:
         raise ReadError(f"{p}: binary file (contains NUL bytes)")
     try:
@@ -301,8 +301,7 @@ def _rows(body: str, line: int, rule: str) -> list[Row]:
     for i in range(0, len(parts), 2):
         piece = parts[i]
         depth += piece.count("{") - piece.count("}") + piece.count("\\begin{cases}") - piece.count("\\end{cases}")
-        if "\\{" in piece or "\\}" in piece:
-            depth += piece.count("\\}") - piece.count("\\{")
+        depth += piece.count("\\}") - piece.count("\\{")
         depth = max(depth, 0)
         end = offset + len(piece)
         offset = end + (len(parts[i + 1]) if i + 1 < len(parts) else 0)
@@ -315,6 +314,7 @@ def _rows(body: str, line: int, rule: str) -> list[Row]:
             first = row_start + len(clean) - len(text)
             line += body.count("\n", counted, first)
             counted = first
-            rows.append(Row(line, text.rstrip(), rule == CHAIN and _CONTINUES.match(raw) is not None))
+            go_on = rule == CHAIN and _CONTINUES.match(raw) is not None  # an align row that starts with &=
+            rows += [Row(line, eq, go_on and not n) for n, eq in enumerate(equations(text.rstrip()))]
         row_start = offset
     return rows

@@ -8,7 +8,7 @@ exp, …) or a loss's (J, L, C, …). A script on a function is read exactly or
 refused: \\tanh^2 z is (\\tanh z)^2, \\log_2 x has base 2, h_{W,b} names the
 model; f^{-1}, f^{(2)}, f^l and f_7 are refused with the reason. A loss written
 bare as what a derivative differentiates (∂J/∂a^l_j, ∂C/∂z^l_j, ∂\\mathcal{L}/∂W)
-is the loss of one sample, J(W,b;x,y).
+is the loss of one sample, J(W,b;x,y). δ_{ij} without a layer is the Kronecker delta.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from derive.primitives import reading
-from derive.reader.ast import Add, Call, Mul, Neg, Node, Num, Pow, Sym, Var, spelled
+from derive.reader.ast import Add, Call, Kronecker, Mul, Neg, Node, Num, Pow, Sym, Var, spelled
 from derive.reader.tokens import fail
 
 __all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol", "bare_loss"]
@@ -96,13 +96,19 @@ def _script(items: list[Node]) -> str:
     return text if len(text) == 1 else "{" + text + "}"
 
 
-def symbol(name: str, sub: list[Node] | None, sup: Node | None) -> Node:
-    """An indexed symbol, e^{…} (a call of exp), or a power of a plain symbol."""
+def symbol(name: str, sub: list[Node] | None, sup: Node | None, col: int = 0) -> Node:
+    """An indexed symbol, e^{…} (a call of exp), a power of a plain symbol, or the Kronecker delta: δ with two
+    unit indices and no layer (δ_{ij}, δ_{i,j}); δ with a layer is the residual. Raises ParseError (at ``col``)
+    for δ with more than two indices and no layer."""
     if name == "e" and sub is None and sup is not None:
         return Call("exp", (sup,))
     if name == "n" and sub == [Sym("l")]:
         name, sub = "n_l", None
     units = _units(sub) if sub else ()
+    if name == "delta" and sup is None and len(units) > 1:
+        if len(units) > 2:
+            raise fail(f"\\delta_{_script(list(units))}: a Kronecker delta has two indices, a residual a layer", col)
+        return Kronecker(*units)
     if name in SAMPLED:
         return Sym(name, units, None, None if sup is None else index(sup))
     if name in LAYERED:

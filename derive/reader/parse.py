@@ -1,7 +1,9 @@
-"""Parse one row of the seed's LaTeX index notation into the AST of `derive.reader.ast`.
+"""Parse one row of the seed's LaTeX index notation, or of vector form, into the AST of `derive.reader.ast`.
 
 A TeX-aware tokenizer and a hand-written recursive-descent parser: linear in the
 input, nesting capped at MAX_DEPTH, and every failure is a one-line ParseError.
+The prefix operators live in derive.reader.operators, the scripts of vector form
+(transposes, a norm's F) in derive.reader.vectors.
 """
 
 from __future__ import annotations
@@ -11,16 +13,18 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from derive.errors import ParseError
-from derive.reader.ast import Add, Derivative, Frac, Mul, Neg, Node, Norm, Num, Pow, Relation, Sum, Sym, Var, spelled
+from derive.reader.ast import Add, Frac, Hadamard, Mul, Neg, Node, Norm, Num, Relation, Sym, spelled
 from derive.reader.conditions import cut, qualify, special, stray
-from derive.reader.notation import bare_loss, call, index, is_call, symbol
+from derive.reader.notation import call, is_call, symbol
+from derive.reader.operators import derivative, gradient, summation
 from derive.reader.tokens import CLOSERS, DEFINES, Tok, fail, tokenize
+from derive.reader.vectors import AFTER_LAYER, ALONE, WEIGHTS, scripts, transpose, transposed
 
 __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
-_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm", "cmp", "in"} | set(CLOSERS.values()))
+_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm", "cmp", "in", "hadamard"} | set(CLOSERS.values()))
 _AFTER_BARE = frozenset({"/", "mul", "func"})  # \tanh z / 2, \tanh z \cdot y, \sin x \cos x; not \tanh z y
 
 
@@ -68,20 +72,30 @@ class _Parser:
         self.finish()
         return Relation(lhs, tuple(rhs), defines)
 
-    def expr(self, one_term: bool = False) -> Node:
-        """Signed product terms joined by + and -; of a run of signs only the parity is kept."""
+    def expr(self, one_term: bool = False, entrywise: bool = True) -> Node:
+        """Signed product terms joined by + and -; of a run of signs only the parity is kept. ``entrywise``
+        False: a term ends at ⊙ (an operator's body)."""
         terms: list[Node] = []
         while True:
             negative = False
             while self.peek().kind in ("+", "-"):
                 negative ^= self.next().kind == "-"
-            node = self.product()
+            node = self.product() if not entrywise else self.entrywise()
             if negative:
                 terms.append(Neg(node))
             else:  # parentheses leave no trace: a + (b + c) is a + b + c
                 terms.extend(node.terms if isinstance(node, Add) else (node,))
             if one_term or self.peek().kind not in ("+", "-"):
                 return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def entrywise(self) -> Node:
+        """Products joined by ⊙ (\\odot, \\circ, \\bullet, .*): a b ⊙ c d is (a b) ⊙ (c d); (a ⊙ b) ⊙ c is a ⊙ b ⊙ c."""
+        factors = [self.product()]
+        while self.peek().kind == "hadamard":
+            self.next()
+            factors.append(self.product())
+        flat = [f for node in factors for f in (node.factors if isinstance(node, Hadamard) else (node,))]
+        return factors[0] if len(factors) == 1 else Hadamard(tuple(flat))
 
     def product(self) -> Node:
         """Factors by juxtaposition, \\cdot, \\times or *; a/b/c is a over (b c)."""
@@ -118,11 +132,11 @@ class _Parser:
             return self.power(Num(Fraction(tok.text)))
         if tok.kind in ("name", "func"):
             return self.named(tok)
-        if tok.kind == "sum":
-            return self.summation()
+        if tok.kind in ("sum", "nabla"):
+            return summation(self) if tok.kind == "sum" else gradient(self, tok)
         if tok.kind == "frac":
             if self.peek().kind == "{" and self.peek(1).kind == "partial":
-                return self.derivative()
+                return derivative(self)
             return self.power(Frac(self.arg(), self.arg()))
         if tok.kind in ("indicator", "max", "["):  # a unit step, \max(0, z), or [·] (derive.reader.conditions)
             return self.power(special(self, tok))
@@ -155,14 +169,8 @@ class _Parser:
             f"unexpected {tok} at column {tok.col}, inside {opener} opened at column {opener.col}")
 
     def power(self, node: Node) -> Node:
-        """node^{exp} for anything that is not an indexed symbol."""
-        if self.peek().kind == "_":
-            raise fail(f"subscript on {node}", self.peek().col)
-        if self.peek().kind == "^":
-            node = Pow(node, self.arg(self.next()))
-            if self.peek().kind in ("^", "_"):
-                raise fail(f"double script after {node}", self.peek().col)
-        return node
+        """node^{exp}, or its transpose, for anything that is not an indexed symbol (derive.reader.vectors)."""
+        return scripts(self, node)
 
     def arg(self, after: Tok | None = None) -> Node:
         """TeX's macro argument: one token or one {group}."""
@@ -184,25 +192,15 @@ class _Parser:
         raise fail(f"expected an argument{where}, found {tok}", tok.col)
 
     def named(self, tok: Tok) -> Node:
-        """A letter or macro with its scripts and primes: an indexed symbol or a function call."""
-        name, primes, grouped = tok.text, 0, False
-        sub: list[Node] | None = None
-        sup: Node | None = None
-        while (script := self.peek()).kind in ("_", "^", "'"):
-            self.next()
-            if script.kind == "'" or (script.kind == "^" and self.primed()):
-                if sup is not None:
-                    raise fail(f"a prime after the superscript of {name}", script.col)
-                primes += 1
-            elif (sub if script.kind == "_" else sup) is not None:
-                raise fail(f"double {'sub' if script.kind == '_' else 'super'}script", script.col)
-            elif script.kind == "_":
-                sub = self.args(script, ",")
-            else:
-                grouped = [t.kind for t in self.toks[self.i:self.i + 2]] == ["{", "("]
-                sup = self.arg(script)
+        """A letter or macro with its scripts and primes: an indexed symbol, its transpose, or a function call."""
+        name = tok.text
+        primes, sub, sup, grouped, flip = self.scripts(tok)
+        if flip and primes:
+            raise fail(f"a transpose of {name}', a derivative", tok.col)
+        if flip:
+            return transpose(symbol(name, sub, sup, tok.col), tok.col)
         if not (primes or tok.kind == "func" or (is_call(name) and self.peek().kind == "(")):
-            return symbol(name, sub, sup)
+            return symbol(name, sub, sup, tok.col)
         name += "'" * primes
         if self.peek().kind == "(":
             args, semicolon = self.group(self.next(), ",;")
@@ -211,6 +209,35 @@ class _Parser:
         else:
             raise fail(f"expected '(' after {name}", self.peek().col)
         return self.power(call(name, args, sub, sup, semicolon, grouped, tok.col))
+
+    def scripts(self, tok: Tok) -> tuple[int, list[Node] | None, Node | None, bool, bool]:
+        """A name's primes, subscript items, superscript, whether that was ^{(…)}, and whether it is transposed."""
+        name, primes, grouped, flip, upper = tok.text, 0, False, False, False
+        sub: list[Node] | None = None
+        sup: Node | None = None
+        vector = tok.kind == "name" and name != "e" and not is_call(name)  # what a transpose may apply to
+        while (script := self.peek()).kind in ("_", "^", "'"):
+            self.next()
+            mark = transposed(self, name) if vector and script.kind == "^" else \
+                ALONE if vector and script.kind == "'" and name in WEIGHTS else None
+            if mark is not None and (flip or (mark == ALONE and script.kind == "^" and (upper or sup is not None))):
+                raise fail("double superscript", script.col)
+            flip, upper = flip or mark is not None, upper or (mark == ALONE and script.kind == "^")  # upper: ^T
+            if mark == ALONE:
+                continue
+            if script.kind == "'" or (script.kind == "^" and self.primed()):
+                if sup is not None:
+                    raise fail(f"a prime after the superscript of {name}", script.col)
+                primes += 1
+            elif (sub is not None) if script.kind == "_" else (sup is not None or upper):
+                raise fail(f"double {'sub' if script.kind == '_' else 'super'}script", script.col)
+            elif script.kind == "_":
+                sub = self.args(script, ",")
+            else:
+                grouped = [t.kind for t in self.toks[self.i:self.i + 2]] == ["{", "("]
+                sup = self.arg(script)
+                self.i += mark == AFTER_LAYER  # the mark, moved after the group (derive.reader.vectors)
+        return primes, sub, sup, grouped, flip
 
     def bare(self, name: str) -> Node:
         """An operator's argument without parentheses: one factor, then no juxtaposed one but a call."""
@@ -226,61 +253,11 @@ class _Parser:
         self.i += size
         return size > 0
 
-    def summation(self) -> Sum:
-        """\\sum with optional _{i=1} and ^{upper} in either order, then its body."""
-        var = lower = upper = None
-        for _ in range(2):
-            tok = self.peek()
-            if tok.kind == "_" and var is None:
-                self.next()
-                var, lower = self.sum_range()
-            elif tok.kind == "^" and upper is None:
-                upper = index(self.arg(self.next()))
-        body = self.body()
-        if body is None:
-            raise fail("\\sum without a body", self.peek().col)
-        return Sum(var, lower, upper, body)
-
-    def sum_range(self) -> tuple[Var, Node | None]:
-        """The subscript of \\sum: i, {i}, or {i=1}."""
-        if self.peek().kind != "{":
-            var, lower = index(self.arg()), None
-        else:
-            brace, saved = self.next(), self.enter()
-            var, lower = index(self.expr()), None
-            if self.peek().kind == "=":
-                self.next()
-                lower = index(self.expr())
-            self.close(brace)
-            self.leave(saved)
-        if not isinstance(var, Var):
-            raise fail(f"summation index {var} is not a letter", self.peek().col)
-        return var, lower
-
-    def derivative(self) -> Node:
-        """\\frac{\\partial X}{\\partial s} (body X), or the operator \\frac{\\partial}{\\partial s} BODY."""
-        numerator = self.next()
-        self.next()  # \partial
-        if self.peek().kind == "^":
-            raise fail("higher-order derivatives are not supported", self.peek().col)
-        body = None if self.peek().kind == "}" else self.inside(self.expr)
-        self.close(numerator)
-        denominator = self.next()
-        if denominator.kind != "{" or self.next().kind != "partial":
-            raise fail("expected {\\partial <symbol>} as denominator", denominator.col)
-        wrt = self.inside(self.factor)
-        if not isinstance(wrt, Sym):
-            raise fail(f"derivative with respect to {wrt}, which is not an indexed symbol", denominator.col)
-        self.close(denominator)
-        if body is None:
-            body = self.body()
-        return Derivative(wrt, bare_loss(body))
-
     def body(self) -> Node | None:
         """What a prefix operator applies to: the rest of the product term, or None if nothing follows."""
         if self.ends_product(tok := self.peek()) and tok.kind not in ("+", "-"):
             return None
-        return self.inside(lambda: self.expr(one_term=True))
+        return self.inside(lambda: self.expr(one_term=True, entrywise=False))
 
 
 def parse_equation(text: str) -> Relation:

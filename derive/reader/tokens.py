@@ -3,8 +3,10 @@
 Spacing, sizing (\\left, \\big...), \\label and alignment marks vanish here, so the parser
 only ever sees what carries meaning; unknown macros and stray characters fail early. A
 function of the registry (derive.primitives) is read wherever it is spelled: \\exp, \\ln,
-\\operatorname{NAME}, \\mathrm{NAME}. Comparisons, \\mathbb{1}, \\text{…} and a step written as
-\\begin{cases} become tokens for derive.reader.conditions, which reads them or refuses them.
+\\operatorname{NAME}, \\mathrm{NAME}. Comparisons, \\mathbb{1}, \\text{…}, \\forall and a step written as
+\\begin{cases} become tokens for derive.reader.conditions, which reads them or refuses them. Vector form:
+\\top, \\intercal, \\mathsf{T} and \\mathrm{T} are the token "transpose"; \\odot, \\circ, \\bullet and .*
+"hadamard"; \\mathbf, \\boldsymbol and \\bm vanish (bold type changes nothing); diag is a function however spelled.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ _ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\
             "lVert": "lnorm", "rVert": "rnorm", "frac": "frac", "dfrac": "frac", "tfrac": "frac",
             "sum": "sum", "partial": "partial", "prime": "prime",
             "equiv": "=", "triangleq": "=", "coloneqq": "=", "eqqcolon": "=",  # these four: "is defined as"
-            "in": "in", "dots": "dots", "ldots": "dots", "max": "max"}  # \max(0, z) is ReLU
+            "in": "in", "dots": "dots", "ldots": "dots", "max": "max",  # \max(0, z) is ReLU
+            "top": "transpose", "intercal": "transpose", "nabla": "nabla",
+            "odot": "hadamard", "circ": "hadamard", "bullet": "hadamard"}
 DEFINES = frozenset({"\\equiv", "\\triangleq", "\\coloneqq", "\\eqqcolon", ":="})  # an "=" that defines
 _CHARS = frozenset("+-=()[]{}^_',;/.")
 # Comparisons, read only in an indicator (\mathbb{1}[z > 0]) or a row's layer qualifier (\text{for } l < n_l).
@@ -45,8 +49,10 @@ _WORDS = frozenset({"text", "textrm", "textnormal", "mbox", "textit"})  # \text{
 _INDICATOR = re.compile(r"[ \t]*\{[ \t]*([A-Za-z0-9]+)[ \t]*\}")  # \mathbb{1}, \mathbf{1}
 CLOSERS = {"(": ")", "[": "]", "{": "}", "\\{": "\\}", "norm": "norm", "lnorm": "rnorm"}
 _TOKEN = re.compile(r"(?P<ws>[ \t\r\n\f\v~&]+)|(?P<cs>\\(?:[A-Za-z]+|[\s\S]))"
-                    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>:=|[\s\S])")
-_LABEL = re.compile(r"\*?[ \t\r\n]*\{[^{}]*\}")
+                    r"|(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<ch>:=|\.\*|[\s\S])")
+_LABEL = re.compile(r"\*?[ \t\r\n]*\{(?:[^{}]|\{[^{}]*\})*\}")  # \tag{BP1}, \tag*{\text{BP1}}
+_BOLD = re.compile(r"[ \t]*\{[ \t]*(\\?[A-Za-z0-9]+)[ \t]*\}")  # \mathbf{W}, \boldsymbol{\delta}, \mathbf{1}
+_SANS = re.compile(r"[ \t]*(?:\{[ \t]*([A-Za-z]+)[ \t]*\}|([A-Za-z]))")  # \mathsf{T}, \mathsf T
 _NAME = re.compile(r"\*?[ \t]*\{[ \t]*([A-Za-z]+)[ \t]*\}")
 
 
@@ -54,7 +60,8 @@ _NAME = re.compile(r"\*?[ \t]*\{[ \t]*([A-Za-z]+)[ \t]*\}")
 class Tok:
     """One token and the 1-based column where it starts."""
 
-    kind: str  # "name", "func" (always a call), "num", "frac", "sum", "partial", "prime", "mul", "norm", a char, "end"
+    kind: str  # "name", "func" (always a call), "num", "frac", "sum", "partial", "prime", "mul", "norm", a char, "end",
+    # and in vector form "transpose", "hadamard", "nabla"
     text: str
     col: int
 
@@ -90,7 +97,9 @@ def _control(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]
         return _READERS[name](text, name, col, pos)
     if name in _NAMED:
         word = _NAME.match(text, pos)
-        if word is None or reading(word.group(1)) is None:
+        if name == "mathrm" and word is not None and word.group(1) in ("T", "F"):  # a transpose; a norm's F
+            return Tok("transpose" if word.group(1) == "T" else "name", word.group(1), col), word.end()
+        if word is None or (reading(word.group(1)) is None and word.group(1) != "diag"):
             raise fail(f"unknown function \\{name}{{...}}", col)
         return Tok("func", _called(word.group(1)), col), word.end()
     if reading(name) is not None:
@@ -108,6 +117,28 @@ def _calligraphic(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
     return Tok("name", word.group(1), col), word.end()
 
 
+def _bold(text: str, name: str, col: int, pos: int) -> tuple[Tok | None, int]:
+    """\\mathbf{W}, \\boldsymbol{\\delta}, \\bm{a}: the letter itself; \\mathbf{W^{(l)}} or \\bm W: the macro vanishes
+    and what follows is read; \\mathbf{1} is the indicator, any other number is refused."""
+    word = _BOLD.match(text, pos)
+    if word is None:
+        return None, pos
+    letter = word.group(1).lstrip("\\")
+    if letter.isdigit():
+        return _indicator(text, name, col, pos)
+    if len(letter) == 1 or (word.group(1)[0] == "\\" and letter in GREEK):
+        return Tok("name", letter, col), word.end()
+    return None, pos
+
+
+def _sans(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\mathsf{T} or \\mathsf T: a transpose; any other sans-serif letter is refused."""
+    word = _SANS.match(text, pos)
+    if word is None or (word.group(1) or word.group(2)) != "T":
+        raise fail(f"\\{name} is read only as the transpose \\mathsf{{T}}", col)
+    return Tok("transpose", "\\mathsf{T}", col), word.end()
+
+
 def _indicator(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
     """\\mathbb{1} or \\mathbf{1}: the indicator of the condition that follows; any other letter is refused."""
     word = _INDICATOR.match(text, pos)
@@ -118,7 +149,7 @@ def _indicator(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
 
 
 def _words(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
-    """\\text{for } (prose in a row, as the token "text"), braces balanced."""
+    """\\text{for } (prose in a row, as the token "text"), braces balanced; \\text{diag} is the function."""
     start = text.find("{", pos)
     if start < 0 or text[pos:start].strip():
         raise fail(f"\\{name} without {{...}}", col)
@@ -126,7 +157,8 @@ def _words(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
     for end in range(start, len(text)):
         depth += {"{": 1, "}": -1}.get(text[end], 0) * (text[end - 1] != "\\")
         if depth == 0:
-            return Tok("text", text[start + 1:end], col), end + 1
+            words = text[start + 1:end]
+            return (Tok("func", "diag", col) if words.strip() == "diag" else Tok("text", words, col)), end + 1
     raise fail(f"unclosed {{ of \\{name}", col)
 
 
@@ -163,8 +195,9 @@ def _opposite(c: str, d: str) -> bool:
     return len(p) == len(q) == 3 and p[0::2] == q[0::2] and up(p[1]) != up(q[1])
 
 
-_READERS = {"mathcal": _calligraphic, "mathbb": _indicator, "mathbf": _indicator, **dict.fromkeys(_WORDS, _words),
-            "begin": _cases, "end": _cases}
+_READERS = {"mathcal": _calligraphic, "mathbb": _indicator, **dict.fromkeys(("mathbf", "boldsymbol", "bm"), _bold),
+            "mathsf": _sans, "sf": _sans, **dict.fromkeys(_WORDS, _words), "begin": _cases, "end": _cases,
+            "forall": lambda text, name, col, pos: (Tok("text", "for all", col), pos)}  # \forall l: a qualifier
 _ENVIRONMENT = re.compile(r"[ \t]*\{([A-Za-z]+\*?)\}")
 _CASE = re.compile(r"\s*([01])\s*,?\s*(?:\\(?:text|mbox|textrm)\{\s*(?:if|for|when)\s*\})?(.*?)[\s,.]*", re.S)
 _OTHERWISE = r"\\(?:text|mbox|textrm)\{\s*(?:otherwise|else)\s*\}"
@@ -185,6 +218,8 @@ def _character(s: str, col: int) -> Tok:
     """The token of one character that is not a letter, digit or space."""
     if s == "*":
         return Tok("mul", s, col)
+    if s == ".*":
+        return Tok("hadamard", s, col)
     if s in ("<", ">"):
         return Tok("cmp", s, col)
     if s == ":=":

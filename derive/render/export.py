@@ -6,7 +6,7 @@ heading, with what refuted it.
 
 from __future__ import annotations
 
-from checks.results import ClaimResult, Report
+from checks.results import ClaimResult, Report, Status, StepResult
 
 __all__ = ["latex", "markdown"]
 
@@ -58,7 +58,21 @@ def _tex_text(text: str) -> str:
     return "".join(_TEX.get(ch) or (ch if ord(ch) < 128 else "?") for ch in text)
 
 
-def latex(report: Report) -> str:
+def _forms(r: ClaimResult, form: str, vectors: dict[str, StepResult]) -> tuple[list[str], list[str]]:
+    """The equations to show for one claim in ``form`` (index, vector or both), and what to say of its vector form.
+    A vector form is shown only where the claim passed and its vector form was checked and passed."""
+    if form == "index" or not r.passed:
+        return [r.claim.latex], []
+    checked = vectors.get(r.claim.id)
+    if checked is None or checked.status is not Status.PASSED:
+        why = "this model has none" if checked is None else f"it did not check ({checked.status}: {checked.reason})"
+        return [r.claim.latex], [f"vector form not shown: {why}"]
+    scope = ", proved for all widths" if checked.scope and checked.scope.kind == "all" else ""
+    shown = [r.claim.vector] if form == "vector" else [r.claim.latex, r.claim.vector]
+    return shown, [f"vector form checked entry by entry ({checked.instances} entries{scope})"]
+
+
+def latex(report: Report, form: str = "index", vectors: dict[str, StepResult] | None = None) -> str:
     """A complete LaTeX document (compiles with pdflatex)."""
     out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
            r"\begin{document}", rf"\section*{{{_TITLE}}}", _network(report), ""]
@@ -67,9 +81,12 @@ def latex(report: Report) -> str:
             continue
         out.append(rf"\subsection*{{{heading}}}")
         for r in group:
-            out += [rf"\paragraph{{{_tex_text(r.claim.title or r.claim.id)} (\texttt{{{_tex_text(r.claim.id)}}})}}",
-                    r"\begin{equation*}", r.claim.latex, r"\end{equation*}", r"\begin{itemize}"]
-            out += [rf"\item[--] {_tex_text_keep_math(line)}" for line in _evidence(r, report)]  # no TS1 bullet
+            shown, said = _forms(r, form, vectors or {})
+            out.append(rf"\paragraph{{{_tex_text(r.claim.title or r.claim.id)} (\texttt{{{_tex_text(r.claim.id)}}})}}")
+            for equation in shown:
+                out += [r"\begin{equation*}", equation, r"\end{equation*}"]
+            out.append(r"\begin{itemize}")
+            out += [rf"\item[--] {_tex_text_keep_math(line)}" for line in _evidence(r, report) + said]  # no TS1 bullet
             out.append(r"\end{itemize}")
     out += [r"\end{document}", ""]
     return "\n".join(out)
@@ -80,7 +97,7 @@ def _tex_text_keep_math(line: str) -> str:
     return "$".join(p if k % 2 else _tex_text(p) for k, p in enumerate(parts))
 
 
-def markdown(report: Report) -> str:
+def markdown(report: Report, form: str = "index", vectors: dict[str, StepResult] | None = None) -> str:
     """A Markdown post with $$ display blocks, as Jekyll and other blog engines expect."""
     out = [f"# {_TITLE}", "", _network(report), ""]
     for heading, group in _groups(report):
@@ -88,6 +105,9 @@ def markdown(report: Report) -> str:
             continue
         out += [f"## {heading}", ""]
         for r in group:
-            out += [f"### {r.claim.title or r.claim.id} (`{r.claim.id}`)", "", "$$", r.claim.latex, "$$", ""]
-            out += [f"- {line}" for line in _evidence(r, report)] + [""]
+            shown, said = _forms(r, form, vectors or {})
+            out += [f"### {r.claim.title or r.claim.id} (`{r.claim.id}`)", ""]
+            for equation in shown:
+                out += ["$$", equation, "$$", ""]
+            out += [f"- {line}" for line in _evidence(r, report) + said] + [""]
     return "\n".join(out)

@@ -18,12 +18,14 @@ from derive.render.document import lam_text, model_text
 __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text"]
 
 _MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
-           r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " "}
+           r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " ", r"\nabla": "∇", r"\odot": "⊙",
+           r"\circ": "∘", r"\bullet": "•", r"^\top": "ᵀ", r"^{\top}": "ᵀ", r"\top": "ᵀ", r"\intercal": "ᵀ",
+           r"\mathbb{1}": "𝟙", r"\sigma": "σ", r"\|": "‖"}
 
 
 def plain(latex: str) -> str:
     """A one-line Unicode reading of a claim's LaTeX, for terminals."""
-    text = latex
+    text = re.sub(r"\\tag\*?\{[^{}]*\}", "", latex)
     for macro, sign in _MACROS.items():
         text = text.replace(macro, sign)
     text = re.sub(r"∂\s+", "∂", text)
