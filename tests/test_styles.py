@@ -35,8 +35,12 @@ PLANTED = [
     ("cross-entropy.md", 4, r"(1 - y_i) \log", r"y_i \log"),  # a loss no model has
     ("cross-entropy.md", 12, r"-\frac{y_i}{a^{n_l}_i}", r"\frac{y_i}{a^{n_l}_i}"),  # ∂J/∂a with a sign lost
     ("cross-entropy.md", 16, "= a^{n_l}_i - y_i", r"= (a^{n_l}_i - y_i) a^{n_l}_i (1 - a^{n_l}_i)"),  # σ' kept
-    ("softmax.md", 12, "a^{n_l}_i - y_i", "y_i - a^{n_l}_i"),  # the residual's sign flipped
-    ("softmax.md", 16, r"\delta^{l+1}_i", r"\delta^{l}_i"),  # the bias gradient one layer off
+("softmax.md", 19, r"-\frac{y_k}{a^{n_l}_k}", r"\frac{y_k}{a^{n_l}_k}"),  # ∂J/∂a with the sign lost
+    ("softmax.md", 23, r"\delta_{ki} - a^{n_l}_i", r"1 - a^{n_l}_i"),  # the Jacobian without its Kronecker δ
+    ("softmax.md", 31, r"-y_i + a^{n_l}_i", r"y_i - a^{n_l}_i"),  # the chain's middle step with the signs flipped
+    ("softmax.md", 32, "a^{n_l}_i - y_i", "y_i - a^{n_l}_i"),  # the residual's sign flipped
+    ("softmax.md", 38, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
+    ("softmax.md", 42, r"\delta^{l+1}_i", r"\delta^{l}_i"),  # the bias gradient one layer off
     ("relu.md", 8, r"\frac{a^{n_l}_i}{z^{n_l}_i}", "a^{n_l}_i"),  # ReLU's step written as a
     ("relu.md", 12, "W^l_{ji}", "W^l_{ij}"),  # the recurrence without the transpose
     ("relu-linear.md", 32, r"\mathbb{1}[z > 0]", r"\max(0, z)"),  # ReLU' written as ReLU itself
