@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
     export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
+    export.add_argument("files", nargs="*", metavar="FILE", help="a derivation whose rows to export, as written")
     _add_network_options(export)
     export.add_argument("--latex", type=Path, metavar="FILE", help="write a complete LaTeX document")
     export.add_argument("--markdown", type=Path, metavar="FILE", help="write Markdown with $$ display blocks")
@@ -234,6 +235,21 @@ def _check_files(args) -> int:
     return worst
 
 
+def _export_file(args, targets: list, writers: dict) -> int:
+    """A derivation's rows, each in the form it was written (index or vector), with what derive found."""
+    from checks.derivation import DEFAULT_SIZES, check_file
+    from checks.results import Status
+
+    if len(args.files) > 1 or args.form != "index":
+        raise DeriveError("export takes one FILE, whose rows are written as the file writes them (no --form)")
+    report = check_file(args.files[0], _networks(_spec(args), DEFAULT_SIZES), _settings(args))
+    for path, fmt in targets:
+        path.write_text(writers[fmt](report), encoding="utf-8")
+        print(f"wrote {path} ({sum(r.status is Status.PASSED for r in report.results)} of "
+              f"{len(report.results)} steps verified)")
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
 def _check(args) -> int:
     if args.files:
         return _check_files(args)
@@ -257,13 +273,15 @@ def _check(args) -> int:
 
 
 def _export(args) -> int:
-    from derive.render.export import latex, markdown
+    from derive.render.export import file_latex, file_markdown, latex, markdown
 
     targets = [(p, fmt) for p, fmt in ((args.latex, latex), (args.markdown, markdown)) if p is not None]
     if not targets:
         raise DeriveError("export needs --latex FILE and/or --markdown FILE")
     for path, _ in targets:
         writable(path)
+    if args.files:
+        return _export_file(args, targets, {latex: file_latex, markdown: file_markdown})
     report = _report(args)
     vectors = {}
     if args.form != "index":

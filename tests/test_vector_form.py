@@ -8,6 +8,9 @@ rows, the entry a failure names, and ``derive export --form``.
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +97,23 @@ def test_export_form_on_the_command_line(tmp_path, capsys):
     assert main(["export", "--markdown", str(out), "--form", "vector", "--draws", "8", "--quiet"]) == 0
     assert r"\odot f'\!\left(z^{l}\right)" in out.read_text(encoding="utf-8")
     assert main(["export", "--markdown", str(out), "--form", "matrix", "--quiet"]) == 2
+
+
+def test_export_of_a_file_keeps_each_row_in_the_form_it_was_written(tmp_path):
+    source = Path(__file__).parent / "derivations" / "vector-nielsen.md"
+    out, tex = tmp_path / "bp.md", tmp_path / "bp.tex"
+    assert main(["export", str(source), "--markdown", str(out), "--latex", str(tex), "--quiet"]) == 0
+    verified, _, rest = out.read_text(encoding="utf-8").partition("## Definitions")
+    assert r"\delta^l = \left( (w^{l+1})^T \delta^{l+1} \right) \odot \sigma'(z^l)" in verified
+    assert "proved for all widths and depths" in verified and "z^l = w^l a^{l-1} + b^l" in rest
+    if shutil.which("pdflatex"):
+        done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", tex.name], cwd=tmp_path,
+                              capture_output=True, text=True, errors="replace", timeout=120)
+        assert done.returncode == 0, done.stdout[-2000:]
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text(source.read_text(encoding="utf-8").replace("(w^{l+1})^T", "w^{l+1}"), encoding="utf-8")
+    assert main(["export", str(wrong), "--markdown", str(out), "--quiet"]) == 1
+    verified, _, failed = out.read_text(encoding="utf-8").partition("## Rows that did not pass (not verified)")
+    assert r"\left( w^{l+1} \delta^{l+1} \right)" in failed and "shapes do not match" in failed
+    assert r"w^{l+1} \delta^{l+1}" not in verified
+    assert main(["export", str(source), "--markdown", str(out), "--form", "vector", "--quiet"]) == 2

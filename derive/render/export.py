@@ -6,9 +6,9 @@ heading, with what refuted it.
 
 from __future__ import annotations
 
-from checks.results import ClaimResult, Report, Status, StepResult
+from checks.results import ClaimResult, FileReport, Report, Status, StepResult
 
-__all__ = ["latex", "markdown"]
+__all__ = ["latex", "markdown", "file_latex", "file_markdown"]
 
 _TITLE = "Backpropagation derivation, verified by derive"
 
@@ -110,4 +110,56 @@ def markdown(report: Report, form: str = "index", vectors: dict[str, StepResult]
             for equation in shown:
                 out += ["$$", equation, "$$", ""]
             out += [f"- {line}" for line in _evidence(r, report) + said] + [""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- a file's rows, as the author wrote them
+
+
+def _rows(report: FileReport) -> dict[str, list[tuple[str, list[str]]]]:
+    """The file's rows (each in the form it was written: index or vector) by heading: verified (every step of
+    the row passed), definitions, and not verified (with why), each with its evidence lines."""
+    rows: dict[tuple[int, str], list[StepResult]] = {}
+    for r in report.results:
+        rows.setdefault((r.step.line, r.step.text), []).append(r)
+    out: dict[str, list[tuple[str, list[str]]]] = {"Verified rows": [], "Definitions (the model, not claims)": [],
+                                                   "Rows that did not pass (not verified)": []}
+    for (line, text), results in rows.items():
+        statuses = {r.status for r in results}
+        where = f"{report.path}:{line}"
+        if statuses == {Status.PASSED}:
+            scopes = {r.scope.label if r.scope else "proved on the test networks" for r in results}
+            worst = max(r.numeric.max_rel_error for r in results if r.numeric)
+            out["Verified rows"].append((text, [where, *sorted(scopes), f"numeric: max relative error {worst:.2e}"]))
+        elif statuses <= {Status.DEFINITION, Status.PASSED}:
+            out["Definitions (the model, not claims)"].append((text, [where, results[0].reason]))
+        else:
+            bad = next(r for r in results if r.status not in (Status.PASSED, Status.DEFINITION))
+            why = bad.reason or (f"{bad.symbolic} at {bad.failure.where}" if bad.failure else str(bad.status))
+            out["Rows that did not pass (not verified)"].append((text, [where, f"{bad.status}: {why}"]))
+    return out
+
+
+def file_latex(report: FileReport) -> str:
+    """A file's rows as a complete LaTeX document, each as written, under what derive found of it."""
+    out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
+           r"\begin{document}", rf"\section*{{{_tex_text(report.path)}, checked by derive}}",
+           _tex_text(f"Model: {report.model}."), ""]
+    for heading, rows in _rows(report).items():
+        if rows:
+            out.append(rf"\subsection*{{{_tex_text(heading)}}}")
+            for text, lines in rows:
+                out += [r"\begin{equation*}", text, r"\end{equation*}", r"\begin{itemize}"]
+                out += [rf"\item[--] {_tex_text(line)}" for line in lines] + [r"\end{itemize}"]
+    return "\n".join([*out, r"\end{document}", ""])
+
+
+def file_markdown(report: FileReport) -> str:
+    """A file's rows as Markdown with $$ display blocks, each as written, under what derive found of it."""
+    out = [f"# {report.path}, checked by derive", "", f"Model: {report.model}.", ""]
+    for heading, rows in _rows(report).items():
+        if rows:
+            out += [f"## {heading}", ""]
+            for text, lines in rows:
+                out += ["$$", text, "$$", "", *(f"- {line}" for line in lines), ""]
     return "\n".join(out)
