@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from checks.model import LOSS_LETTERS
 from checks.results import Step
 from derive.errors import DeriveError
 from derive.meaning.indices import INDEX_LETTERS
@@ -20,7 +21,7 @@ from derive.reader.ast import Call, Mul, Node, Sum, Sym, Var, descendants, rebui
 
 __all__ = ["named"]
 
-KNOWN = frozenset({"W", "w", "b", "z", "a", "delta", "x", "y", "s", "m", "lambda", "n_l"})
+KNOWN = frozenset({"W", "w", "b", "z", "a", "delta", "x", "y", "s", "m", "lambda", "n_l", *LOSS_LETTERS})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from checks.derivation import DEFAULT_SIZES, check_text
 from checks.results import Status
 from derive.model.network import Network
@@ -39,3 +41,11 @@ def test_a_bound_index_of_a_name_is_kept_apart_from_the_rows():
 def test_a_model_quantity_written_with_a_defining_sign_is_no_name():
     (row,) = results(r"\delta^{n_l}_i := (a^{n_l}_i - y_i) f'(z^{n_l}_i)")
     assert "names" not in row.reason and row.status is Status.DEFINITION
+
+
+@pytest.mark.parametrize("row", [r"C := \frac{1}{2} \sum_j \left(y_j - a^L_j\right)^2",
+                                 r"\mathcal{L} \equiv \frac{1}{2} \sum_j \left(y_j - a^L_j\right)^2",
+                                 r"E \triangleq \frac{1}{2} \sum_j \left(y_j - a^L_j\right)^2"])
+def test_a_loss_written_with_a_defining_sign_defines_the_loss_and_names_nothing(row):
+    (result,) = results(row)
+    assert result.status is Status.DEFINITION and result.reason == "defines the loss", result.reason

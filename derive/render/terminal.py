@@ -20,7 +20,7 @@ __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "
 _MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
            r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " ", r"\nabla": "∇", r"\odot": "⊙",
            r"\circ": "∘", r"\bullet": "•", r"^\top": "ᵀ", r"^{\top}": "ᵀ", r"\top": "ᵀ", r"\intercal": "ᵀ",
-           r"\mathbb{1}": "𝟙", r"\sigma": "σ", r"\|": "‖"}
+           r"\mathbb{1}": "𝟙", r"\sigma": "σ", r"\|": "‖", r"\equiv": "≡", r"\triangleq": "≜", r"\coloneqq": "≔"}
 
 
 def plain(latex: str) -> str:
@@ -29,7 +29,7 @@ def plain(latex: str) -> str:
     for macro, sign in _MACROS.items():
         text = text.replace(macro, sign)
     text = re.sub(r"∂\s+", "∂", text)
-    text = re.sub(r"\\(?:text|operatorname|mathrm)\s*\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\(?:text|operatorname|mathrm|mathcal|mathbf|boldsymbol)\s*\{([^{}]*)\}", r"\1", text)
     frac = re.compile(r"\\frac\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
     text = frac.sub(lambda m: f"{_atom(m[1].strip())}/{_atom(m[2].strip())}", text)
     text = re.sub(r"([_^])\{(.)\}", r"\1\2", text)
