@@ -92,13 +92,6 @@ class Network:
         return self.loss is losses.LOSSES["squared"] and self.output is losses.SAME
 
     @property
-    def coupling(self) -> str | None:
-        """Why the output units depend on each other (softmax, targets that sum to 1), or None."""
-        if self.output.coupled:
-            return f"{self.output.name} output couples the output units (a_j depends on every z_k)"
-        return f"the {self.loss.name} loss couples the targets (Σ_i y_i = 1)" if self.loss.distribution else None
-
-    @property
     def tested(self) -> tuple[Activation, ...]:
         """The activations the numeric check runs with: the given one, or for the generic f every concrete
         one whose outputs the loss admits."""
