@@ -40,6 +40,9 @@ def named(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
             lhs, rhs = _expand(step.lhs, names), _expand(step.rhs, names)
             step = replace(step, lhs=lhs, rhs=rhs)
             if step.own_lhs and _new(lhs) and _defines(step.text):
+                if _unknown(lhs) & _unknown(rhs):  # e_i := e_i + 1 names nothing
+                    out.append(replace(step, reason=f"{lhs} is defined in terms of itself"))
+                    continue
                 params = frozenset(n.name for n in descendants(lhs) if isinstance(n, Var) and n.name != "n_l")
                 names.append(_Name(lhs, rhs, params))
                 naming[k] = str(lhs)
@@ -49,7 +52,11 @@ def named(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
 
 def _new(lhs: Node) -> bool:
     """Whether ``lhs`` names something the model does not have (a symbol it does not know)."""
-    return any(isinstance(n, Sym) and n.name not in KNOWN for n in descendants(lhs)) and not isinstance(lhs, Call)
+    return bool(_unknown(lhs)) and not isinstance(lhs, Call)
+
+
+def _unknown(node: Node) -> set[str]:
+    return {n.name for n in descendants(node) if isinstance(n, Sym) and n.name not in KNOWN}
 
 
 def _defines(text: str) -> bool:

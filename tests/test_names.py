@@ -49,3 +49,9 @@ def test_a_model_quantity_written_with_a_defining_sign_is_no_name():
 def test_a_loss_written_with_a_defining_sign_defines_the_loss_and_names_nothing(row):
     (result,) = results(row)
     assert result.status is Status.DEFINITION and result.reason == "defines the loss", result.reason
+
+
+def test_a_name_defined_in_terms_of_itself_names_nothing():
+    named, used = results(r"e_i := e_i + 1", r"e_i = 2")
+    assert named.status is Status.NOT_CHECKED and "defined in terms of itself" in named.reason
+    assert used.status is Status.NOT_CHECKED
