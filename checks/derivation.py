@@ -31,7 +31,7 @@ from derive.reader.frontmatter import declared
 from derive.reader.tokens import DEFINES
 from derive.settings import Settings
 
-__all__ = ["read_steps", "check_text", "check_file", "DEFAULT_SIZES"]
+__all__ = ["read_steps", "check_text", "check_file", "DEFAULT_SIZES", "internal_error"]
 
 DEFAULT_SIZES = ((2, 3, 2), (2, 3, 3, 2))  # one hidden layer, and two so that the recurrence is exercised
 MAX_FREE = 4  # free indices per equation: l, i, j and one more (∂J/∂W^l_kj = a^l_j δ^{l+1}_i)
@@ -121,6 +121,14 @@ class _Checker:
         self.decide = Decider(settings.seed)
 
     def symbolic(self, index: int, step: Step) -> StepResult:
+        """The step's symbolic check; an unexpected error (a bug) leaves this step alone not checked, said so."""
+        try:
+            return self._symbolic(index, step)
+        except Exception as exc:  # fault isolation: the rest of the file is still checked
+            self.numeric = {net: [item for item in items if item[0] != index] for net, items in self.numeric.items()}
+            return StepResult(step, Status.NOT_CHECKED, internal_error(exc))
+
+    def _symbolic(self, index: int, step: Step) -> StepResult:
         if step.reason or step.lhs is None or step.rhs is None:
             return StepResult(step, Status.NOT_CHECKED, step.reason)
         try:  # vectors and matrices: shapes first, then the equation between entries (i, j)
@@ -180,14 +188,18 @@ class _Checker:
             dr = draw(net, draws, self.settings.seed)
             args = [*net.parameters, *net.x().values(), *net.y().values(),
                     *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())), *free_lambda(net)]
-            exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
-            cols = columns(net, dr, args)
-            for act in tested(net.activation):
-                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
-                for n, (index, label, _, _) in enumerate(items):
-                    tally = tallies.setdefault(index, Tally(draws))
-                    if not tally.reason:
-                        tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
+            try:
+                exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
+                cols = columns(net, dr, args)
+                for act in tested(net.activation):
+                    values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
+                    for n, (index, label, _, _) in enumerate(items):
+                        tally = tallies.setdefault(index, Tally(draws))
+                        if not tally.reason:
+                            tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
+            except Exception as exc:  # a bug on this network: its steps fail, none is lost
+                for index, *_ in items:
+                    tallies.setdefault(index, Tally(draws)).reason = internal_error(exc)
         out = []
         for index, r in enumerate(results):
             if index in tallies and r.status in (Status.PASSED, Status.FAILED, Status.DEFINITION):
@@ -221,6 +233,11 @@ class _Bridge:
             self.unread.pop(step.chain, None)
         elif self.read.get(step.chain) == step.lhs:  # its left side was read: its right side is the gap
             self.unread[step.chain] = (step.rhs, step.lhs)
+
+
+def internal_error(exc: Exception) -> str:
+    """How a bug met while checking is reported: never a traceback, never a pass."""
+    return f"internal error ({type(exc).__name__}: {exc})"
 
 
 def _holds(result: StepResult) -> bool | None:

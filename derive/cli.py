@@ -189,6 +189,9 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: d
             report = check_file(path, nets, settings, progress=bar, given=given)
     except DeriveError as exc:
         return EXIT_USAGE, "", FileSummary(path, error=f"derive: error: {exc}")
+    except Exception as exc:  # a bug in this file: the other files are still checked
+        from checks.derivation import internal_error
+        return EXIT_FAIL, "", FileSummary(path, error=f"derive: {path}: {internal_error(exc)}")
     if output["json"]:
         text = json.dumps(file_as_dict(report), ensure_ascii=False) + "\n"
     else:

@@ -1,0 +1,80 @@
+"""Fault isolation: a bug met while checking one equation (or one file) is reported there, as an internal
+error that never passes, and everything else is still checked and reported. Faults are injected."""
+
+from __future__ import annotations
+
+import checks.derivation as derivation
+from checks.derivation import DEFAULT_SIZES, check_text
+from checks.results import Status
+from derive.cli import main
+from derive.model.network import Network
+
+NETS = tuple(Network(s) for s in DEFAULT_SIZES)
+POST = r"""
+$$
+\delta^l_i = \left(\sum_{j=1}^{s_{l+1}} W^l_{ji} \delta^{l+1}_j\right) f'(z^l_i)
+$$
+
+$$
+\frac{\partial}{\partial b^l_i} J(W,b;x,y) = \delta^{l+1}_i
+$$
+
+$$
+\frac{\partial}{\partial W^l_{ij}} J(W,b;x,y) = a^l_j \delta^{l+1}_i
+$$
+"""
+
+
+def _fault_on_bias(monkeypatch):
+    real = derivation.instances
+
+    def instances(table, lhs, rhs, *rest):
+        if "partial b" in str(lhs):
+            raise RuntimeError("boom")
+        return real(table, lhs, rhs, *rest)
+
+    monkeypatch.setattr(derivation, "instances", instances)
+
+
+def test_without_a_fault_the_post_passes():
+    report = check_text(POST, "post.md", NETS)
+    assert report.passed and [r.status for r in report.results] == [Status.PASSED] * 3
+
+
+def test_a_fault_in_one_equation_leaves_the_others_checked(monkeypatch):
+    _fault_on_bias(monkeypatch)
+    report = check_text(POST, "post.md", NETS)
+    recurrence, bias, weight = report.results
+    assert bias.status is Status.NOT_CHECKED and bias.reason == "internal error (RuntimeError: boom)"
+    assert recurrence.status is Status.PASSED and weight.status is Status.PASSED
+    assert not report.passed
+    allowed = check_text(POST, "post.md", NETS, derivation.Settings(allow_unchecked=True))
+    assert not allowed.passed  # --allow-unchecked never lets a bug pass
+
+
+def test_a_fault_in_the_numeric_pass_fails_the_steps_on_that_network_only(monkeypatch):
+    def broken(net, act, exprs):
+        raise ValueError("no numbers today")
+
+    monkeypatch.setattr(derivation, "instantiate", broken)
+    report = check_text(POST, "post.md", NETS)
+    assert all(r.status is Status.FAILED for r in report.results) and not report.passed
+    assert all("internal error (ValueError: no numbers today)" in r.numeric.reason for r in report.results)
+
+
+def test_a_fault_in_one_file_leaves_the_other_files_reported(monkeypatch, tmp_path, capsys):
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    for path in (good, bad):
+        path.write_text(POST, encoding="utf-8")
+    real = derivation.check_file
+
+    def check_file(path, *args, **kwargs):
+        if "bad" in str(path):
+            raise KeyError("lost")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(derivation, "check_file", check_file)
+    assert main(["check", str(good), str(bad), "--jobs", "1", "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    assert "total: 2 files, 1 passed" in out and "good.md" in out  # the good file is checked and listed
+    assert "bad.md: internal error (KeyError: 'lost')" in err and "Traceback" not in err
