@@ -145,7 +145,7 @@ def measure(sizes: Sequence[int], m: int, extra_args: Iterable[str] = (), timeou
     if r.timed_out:
         return row
     if r.returncode not in (0, 1):
-        raise DeriveError(r.stderr.strip().splitlines()[-1] if r.stderr.strip()
+        raise DeriveError(r.stderr.strip().splitlines()[-1].removeprefix("derive: error: ") if r.stderr.strip()
                           else f"derive check exited {r.returncode}")
     doc, _ = json.JSONDecoder().raw_decode(r.stdout.lstrip())  # the first (only) document
     return replace(row, parameters=doc["network"]["parameters"], phases=doc.get("timings", {}),

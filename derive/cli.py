@@ -11,10 +11,10 @@ import io
 import json
 import os
 import sys
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from derive.arguments import exact, float_, int_, ladder, negatives, sizes
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, bench, primitives, writable
 from derive.errors import DeriveError, SpecError
 
@@ -31,28 +31,6 @@ class _Parser(argparse.ArgumentParser):
         raise DeriveError(message)
 
 
-def _parsed(convert, expected: str):
-    """An argparse type: ``convert(text)``, or a one-line message saying what was expected."""
-    def parse(text: str):
-        try:
-            return convert(text)
-        except (ValueError, ZeroDivisionError):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    return parse
-
-
-def _widths(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(","))
-
-
-_sizes = _parsed(_widths, "whole numbers separated by commas")
-_int = _parsed(int, "a whole number")
-_float = _parsed(float, "a number")
-_exact = _parsed(Fraction, "a finite number")
-_ladder = _parsed(lambda text: [(_widths(rung.split(":")[0]), int(rung.split(":")[1]) if ":" in rung else 2)
-                                for rung in text.split(";") if rung.strip()], "SIZES:M;SIZES:M…")
-
-
 def _add_network_options(p: argparse.ArgumentParser) -> None:
     from derive.model.engines import ENGINES
     from derive.model.losses import LOSSES, output_names
@@ -61,7 +39,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 
     default = Settings()
 
-    p.add_argument("--sizes", type=_sizes, default=None,
+    p.add_argument("--sizes", type=sizes, default=None,
                    help="layer widths s_1,...,s_{n_l} (default 2,3,3,2; for a file, 2,3,2 and 2,3,3,2)")
     p.add_argument("--activation", default=GENERIC, metavar="|".join(ACTIVATIONS),
                    help=f"f: {GENERIC} (any differentiable f, the default) or a concrete one")
@@ -70,14 +48,14 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
                         "softmax output is categorical)")
     p.add_argument("--output", metavar="|".join(output_names()),
                    help="output layer (default same: f, or what a FILE defines)")
-    p.add_argument("--samples", type=_int, default=2, help="number of samples m (default 2)")
-    p.add_argument("--lambda", dest="lam", type=_exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
+    p.add_argument("--samples", type=int_, default=2, help="number of samples m (default 2)")
+    p.add_argument("--lambda", dest="lam", type=exact, default=None, help="a fixed L2 strength (default: symbolic λ)")
     p.add_argument("--no-l2", action="store_true", help="no regularisation (λ = 0)")
-    p.add_argument("--draws", type=_int, default=default.draws,
+    p.add_argument("--draws", type=int_, default=default.draws,
                    help=f"random draws for the numeric check (default {default.draws})")
-    p.add_argument("--seed", type=_int, default=default.seed,
+    p.add_argument("--seed", type=int_, default=default.seed,
                    help=f"seed of every random draw (default {default.seed})")
-    p.add_argument("--rtol", type=_float, default=default.rtol,
+    p.add_argument("--rtol", type=float_, default=default.rtol,
                    help=f"relative tolerance of the numeric check (default {default.rtol:g})")
     p.add_argument("--engine", default="symengine", metavar="|".join(ENGINES),
                    help="symbolic engine (default symengine)")
@@ -108,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "kept for old scripts)")
     check.add_argument("--convention", metavar="|".join(c.key for c in CONVENTIONS),
                        help="with FILE: the notation it is written in (default: read from its forward pass)")
-    check.add_argument("--jobs", type=_int, default=0, help="with several FILEs: worker processes (default: cores)")
+    check.add_argument("--jobs", type=int_, default=0, help="with several FILEs: worker processes (default: cores)")
     check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
     export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
@@ -120,11 +98,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="the claims in index form, vector form (each checked entry by entry first) or both")
     sub.add_parser("primitives", help="list the functions and activations derive knows (Markdown tables)")
     bench = sub.add_parser("bench", help="time `derive check` on a ladder of networks: wall, memory, phases")
-    bench.add_argument("--ladder", type=_ladder, default=None, metavar="SIZES:M;…",
+    bench.add_argument("--ladder", type=ladder, default=None, metavar="SIZES:M;…",
                        help="networks to time, e.g. '2,3,3,2:2;4,5,5,3:1' (default: six up to 10,20,20,20,5)")
     bench.add_argument("--baseline", action="store_true",
                        help="also time the hand-written SymPy check on each network, and the speed-up")
-    bench.add_argument("--timeout", type=_float, default=120.0, help="seconds allowed to the baseline (default 120)")
+    bench.add_argument("--timeout", type=float_, default=120.0, help="seconds allowed to the baseline (default 120)")
     bench.add_argument("--plot", type=Path, metavar="PNG", help="draw time against parameters, log-log")
     bench.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     return parser
@@ -298,7 +276,7 @@ def _export(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(negatives(sys.argv[1:] if argv is None else argv))
         return {"check": _check, "export": _export, "bench": bench, "primitives": primitives}[args.command](args)
     except DeriveError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)

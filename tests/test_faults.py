@@ -3,6 +3,8 @@ error that never passes, and everything else is still checked and reported. Faul
 
 from __future__ import annotations
 
+import pytest
+
 import checks.derivation as derivation
 from checks.derivation import DEFAULT_SIZES, check_text
 from checks.results import Status
@@ -78,3 +80,30 @@ def test_a_fault_in_one_file_leaves_the_other_files_reported(monkeypatch, tmp_pa
     out, err = capsys.readouterr()
     assert "total: 2 files, 1 passed" in out and "good.md" in out  # the good file is checked and listed
     assert "bad.md: internal error (KeyError: 'lost')" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check", "--lambda", "-inf"], "argument --lambda: expected a finite number, got '-inf'"),
+    (["check", "--lambda", "1e309"], "argument --lambda: expected a finite number, got '1e309'"),
+    (["bench", "--ladder", ";"], "argument --ladder: expected SIZES:M;SIZES:M…, got ';'"),
+])
+def test_command_line_values_are_refused_in_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"derive: error: {message}\n"
+
+
+def test_a_negative_lambda_is_a_value_not_an_option(capsys):
+    assert main(["check", "--lambda", "-0.5", "--quiet", "--draws", "4", "--json"]) == 0
+    assert '"lambda": "-1/2"' in capsys.readouterr().out
+
+
+def test_a_bad_rung_of_the_ladder_is_said_once(capsys):
+    assert main(["bench", "--ladder", "2,0,2:1"]) == 2
+    assert capsys.readouterr().err == "derive: error: layer 2 has width 0; every width must be a whole number ≥ 1\n"
+
+
+def test_a_huge_network_is_refused_before_any_symbol_is_built(capsys):
+    net = Network((2, 3_000_000, 2))  # counting its parameters builds nothing
+    assert net.parameter_count == 3_000_000 * 3 + 2 * 3_000_001
+    assert main(["check", "--sizes", "2,3000000,2"]) == 2
+    assert "would take" in capsys.readouterr().err

@@ -173,7 +173,8 @@ class Network:
 
     @property
     def parameter_count(self) -> int:
-        return len(self.parameters)
+        """Σ_l s_{l+1}(s_l + 1), counted without building a symbol (a refusal must cost nothing)."""
+        return sum(b * (a + 1) for a, b in zip(self.sizes, self.sizes[1:]))
 
 
 def _sample_name(base: str, k: int | None, unit: int) -> str:
