@@ -14,6 +14,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from checks.aliases import named
 from checks.draws import columns, draw, free_lambda
 from checks.model import read_model
@@ -293,7 +295,8 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     say(f"{path}: numeric check", len(steps), len(steps) + 1)
     timings["symbolic check"] = time.perf_counter() - start
     start = time.perf_counter()
-    results = checker.numeric_pass(results)
+    with np.errstate(all="ignore"):  # an inf or NaN is a result (the step's numeric reason), not a warning
+        results = checker.numeric_pass(results)
     timings["numeric check"] = time.perf_counter() - start
     acts = tuple(a.name for a in tested(model.nets[0].activation))
     return FileReport(path, model.nets, tuple(results), settings, acts, timings, model.description)

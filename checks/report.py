@@ -7,6 +7,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 
+import numpy as np
+
 from checks.draws import draw
 from checks.numeric import check_numeric, evaluators_for
 from checks.results import ClaimResult, Report, Status, SymbolicResult
@@ -66,7 +68,7 @@ def run(net: Network, claims: tuple[Claim, ...] | None = None, settings: Setting
             say(f"lambdify · {ev.act.name}", done, total)
             ev.prepare()
     numeric = []
-    with _timed(timings, "numeric check"):
+    with _timed(timings, "numeric check"), np.errstate(all="ignore"):  # an inf or NaN is a result, not a warning
         for c, n in zip(claims, sizes):
             say(f"numeric check · {c.id}", done, total)
             numeric.append(check_numeric(c, evaluators, settings.rtol))

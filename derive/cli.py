@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
-from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, bench, primitives, writable
+from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, bench, primitives, writable, write
 from derive.errors import DeriveError, SpecError
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def _export_file(args, targets: list, writers: dict) -> int:
         raise DeriveError("export takes one FILE, whose rows are written as the file writes them (no --form)")
     report = check_file(args.files[0], _networks(_spec(args), DEFAULT_SIZES), _settings(args))
     for path, fmt in targets:
-        path.write_text(writers[fmt](report), encoding="utf-8")
+        write(path, writers[fmt](report))
         print(f"wrote {path} ({sum(r.status is Status.PASSED for r in report.results)} of "
               f"{len(report.results)} steps verified)")
     return EXIT_PASS if report.passed else EXIT_FAIL
@@ -269,7 +269,7 @@ def _export(args) -> int:
         from checks.vector_forms import vector_forms
         vectors = vector_forms(report)
     for path, fmt in targets:
-        path.write_text(fmt(report, args.form, vectors), encoding="utf-8")
+        write(path, fmt(report, args.form, vectors))
         print(f"wrote {path} ({sum(r.passed for r in report.results)} of {len(report.results)} claims verified)")
     return EXIT_PASS if report.passed else EXIT_FAIL
 
@@ -283,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
         sys.stderr.close()
+        return EXIT_USAGE
+    except OSError as exc:  # an output that cannot be written (a full disk, a path that vanished): one line
+        print(f"derive: error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

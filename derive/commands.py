@@ -8,7 +8,7 @@ from pathlib import Path
 
 from derive.errors import ReadError, SpecError
 
-__all__ = ["bench", "primitives", "writable", "EXIT_PASS", "EXIT_FAIL", "EXIT_USAGE"]
+__all__ = ["bench", "primitives", "writable", "write", "EXIT_PASS", "EXIT_FAIL", "EXIT_USAGE"]
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2  # every claim passed; one failed (or was not checked); bad input
 
@@ -22,6 +22,14 @@ def writable(path: Path) -> None:
         raise ReadError(f"cannot write {path}: folder {parent} does not exist")
     if not os.access(path if path.exists() else parent, os.W_OK):
         raise ReadError(f"cannot write {path}: permission denied")
+
+
+def write(path: Path, text: str) -> None:
+    """Write an output, or say in one line why it cannot be written (a full disk, a vanished folder)."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReadError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def bench(args) -> int:

@@ -3,6 +3,9 @@ error that never passes, and everything else is still checked and reported. Faul
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import pytest
 
 import checks.derivation as derivation
@@ -107,3 +110,19 @@ def test_a_huge_network_is_refused_before_any_symbol_is_built(capsys):
     assert net.parameter_count == 3_000_000 * 3 + 2 * 3_000_001
     assert main(["check", "--sizes", "2,3000000,2"]) == 2
     assert "would take" in capsys.readouterr().err
+
+
+def test_an_output_that_cannot_be_written_is_one_line(capsys):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    assert main(["export", "--markdown", "/dev/full", "--quiet", "--draws", "4"]) == 2
+    assert capsys.readouterr().err == "derive: error: cannot write /dev/full: No space left on device\n"
+
+
+def test_numeric_overflow_is_a_result_not_a_warning():
+    text = "$$\n\\exp(1000 z^{l}_i) = \\exp(1000 z^{l}_i) + 1\n$$\n"  # inf − inf on the draws
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (result,) = check_text(text, "t.md", NETS).results
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert result.status is Status.FAILED and "the automatic side is inf" in result.numeric.reason
