@@ -183,25 +183,9 @@ class _Checker:
 
     def numeric_pass(self, results: list[StepResult]) -> list[StepResult]:
         tallies: dict[int, Tally] = {}
-        draws = self.settings.draws
         for net, items in self.numeric.items():
-            if not items:
-                continue
-            dr = draw(net, draws, self.settings.seed)
-            args = [*net.parameters, *net.x().values(), *net.y().values(),
-                    *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())), *free_lambda(net)]
-            try:
-                exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
-                cols = columns(net, dr, args)
-                for act in tested(net.activation):
-                    values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
-                    for n, (index, label, _, _) in enumerate(items):
-                        tally = tallies.setdefault(index, Tally(draws))
-                        if not tally.reason:
-                            tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
-            except Exception as exc:  # a bug on this network: its steps fail, none is lost
-                for index, *_ in items:
-                    tallies.setdefault(index, Tally(draws)).reason = internal_error(exc)
+            if items:
+                self._draws(net, items, tallies)
         out = []
         for index, r in enumerate(results):
             if index in tallies and r.status in (Status.PASSED, Status.FAILED, Status.DEFINITION):
@@ -211,6 +195,32 @@ class _Checker:
                 r = replace(r, status=status, numeric=num)
             out.append(r)
         return out
+
+
+    def _draws(self, net: Network, items: list, tallies: dict[int, Tally]) -> None:
+        """Every step's instances on ``net`` over the draws, in one batch; where the batch breaks, step by
+        step, so that only the steps that break it are internal errors."""
+        draws = self.settings.draws
+        args = [*net.parameters, *net.x().values(), *net.y().values(),
+                *(s for k in net.samples for s in (*net.x(k).values(), *net.y(k).values())), *free_lambda(net)]
+        cols = columns(net, draw(net, draws, self.settings.seed), args)
+        try:
+            exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
+            for act in tested(net.activation):
+                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
+                for n, (index, label, _, _) in enumerate(items):
+                    tally = tallies.setdefault(index, Tally(draws))
+                    if not tally.reason:
+                        tally.add([label], act.name, values[2 * n: 2 * n + 1], values[2 * n + 1: 2 * n + 2])
+        except Exception as exc:  # a bug on this network: its steps fail, none is lost
+            steps = sorted({item[0] for item in items})
+            if len(steps) == 1:
+                tallies[steps[0]] = Tally(draws)
+                tallies[steps[0]].reason = internal_error(exc)
+                return
+            for index in steps:
+                tallies.pop(index, None)
+                self._draws(net, [item for item in items if item[0] == index], tallies)
 
 
 class _Bridge:

@@ -126,3 +126,18 @@ def test_numeric_overflow_is_a_result_not_a_warning():
         (result,) = check_text(text, "t.md", NETS).results
     assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
     assert result.status is Status.FAILED and "the automatic side is inf" in result.numeric.reason
+
+
+def test_a_step_that_breaks_the_numeric_batch_fails_alone(monkeypatch):
+    real = derivation.instantiate
+
+    def fragile(net, act, exprs):
+        if any("lambda" in str(e) for e in exprs):  # only the last row's instances have λ
+            raise RuntimeError("cannot evaluate")
+        return real(net, act, exprs)
+
+    monkeypatch.setattr(derivation, "instantiate", fragile)
+    text = POST + "\n$$\n\\lambda W^l_{ij} = W^l_{ij} \\lambda\n$$\n"
+    *others, residual = check_text(text, "post.md", NETS).results
+    assert residual.status is Status.FAILED and "internal error (RuntimeError" in residual.numeric.reason
+    assert all(r.status is Status.PASSED for r in others)
