@@ -13,6 +13,7 @@ from checks.derivation import DEFAULT_SIZES, check_text
 from checks.results import Status
 from derive.cli import main
 from derive.model.network import Network
+from derive.render.terminal import MAX_ROWS
 
 NETS = tuple(Network(s) for s in DEFAULT_SIZES)
 POST = r"""
@@ -141,3 +142,19 @@ def test_a_step_that_breaks_the_numeric_batch_fails_alone(monkeypatch):
     *others, residual = check_text(text, "post.md", NETS).results
     assert residual.status is Status.FAILED and "internal error (RuntimeError" in residual.numeric.reason
     assert all(r.status is Status.PASSED for r in others)
+
+
+def test_a_long_file_is_summarised_and_its_wrong_rows_are_still_listed(tmp_path, capsys):
+    rows = ["x_1 = x_1"] * (MAX_ROWS + 10)
+    rows[200] = "x_1 = 2 x_1"
+    long = tmp_path / "long.md"
+    long.write_text("\n\n".join(f"$$\n{r}\n$$" for r in rows), encoding="utf-8")
+    assert main(["check", str(long), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "the table lists 1 of those not passed" in " ".join(out.split())
+    assert out.count("✓ passed") == 0 and out.count("✗ FAILED") == 1
+    short = tmp_path / "short.md"  # the twin: a short file draws every row
+    short.write_text("\n\n".join(f"$$\n{r}\n$$" for r in rows[195:205]), encoding="utf-8")
+    assert main(["check", str(short), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("✓ passed") == 9 and "the table lists" not in out

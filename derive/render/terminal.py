@@ -15,7 +15,9 @@ from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
 from derive.render.document import lam_text, model_text
 
-__all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text"]
+__all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text", "MAX_ROWS"]
+
+MAX_ROWS = 300  # a file's table draws every step up to this many; beyond, only those not passed, this many
 
 _MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
            r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " ", r"\nabla": "∇", r"\odot": "⊙",
@@ -106,9 +108,13 @@ def _scopes(proved: list, console: Console) -> None:
     if everywhere:
         console.print(f"scope     {len(everywhere)} of {len(proved)} proofs hold for all widths and depths "
                       "(docs/all-widths.md)", style="dim")
+    why: dict[str, list[str]] = {}  # one line per reason: a long file repeats a few reasons many times
     for name, scope in proved:
         if not (scope and scope.kind == "all"):
-            detail(console, f"{name}: {scope.label if scope else 'proved on the test networks only'}")
+            why.setdefault(scope.label if scope else "proved on the test networks only", []).append(name)
+    for label, names in why.items():
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        detail(console, f"{', '.join(names[:5])}{more}: {label}")
 
 
 def _failure(r, report: Report, console: Console) -> None:
@@ -182,10 +188,15 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     marks = {Status.PASSED: Text("✓ passed", style="green"), Status.FAILED: Text("✗ FAILED", style="bold red"),
              Status.NOT_CHECKED: Text("· not checked", style="yellow"), Status.SKIPPED: Text("– skipped", style="dim"),
              Status.DEFINITION: Text("≔ definition", style="cyan")}
-    for r in report.results:
+    shown = [r for r in report.results if len(report.results) <= MAX_ROWS or r.status is not Status.PASSED]
+    for r in shown[:MAX_ROWS]:
         row = Text(_shorten(plain(r.step.text), 200))  # Text: a row's [z > 0] is LaTeX, not rich markup
         table.add_row(str(r.step.line), row, marks[r.status], Text(_step_detail(r)))
     console.print(table)
+    if len(shown) < len(report.results) or len(shown) > MAX_ROWS:  # a long file: the summary says the rest
+        passed = sum(r.status is Status.PASSED for r in report.results)
+        detail(console, f"{len(report.results)} steps: the table lists {min(len(shown), MAX_ROWS)} of those not "
+                        f"passed (first by line); {passed} passed are counted below, not drawn (--json has every step)")
     _file_failures(report, console)
     _scopes([(f"line {r.step.line}", r.scope) for r in report.results if r.passed], console)
     remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
