@@ -161,7 +161,7 @@ def _grid(lhs: Node, rhs: Node, free: list[str], w: _Window, net: Network) -> di
     """The widths each layer of the window's block (and the samples) takes."""
     typing = type_indices(lhs, rhs, (1,) * w.depth, w.layers())
     output = top_of(net.loss, net.output, net.activation)
-    sums = needs(typing.lhs, typing.rhs, w.depth, w.layers(), top=w.hi, output=output).sums
+    sums = needs(typing.lhs, typing.rhs, w.depth, w.layers(), top=w.hi, output=output, bottom=w.lo).sums
     frees = Counter(typing.free[n] for n in free if n in typing.free and typing.free[n] is not None)
     grid: dict[int | str, range] = {}
     for T in [*range(w.lo, w.hi + 1), SAMPLES]:

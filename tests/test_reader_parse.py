@@ -277,7 +277,7 @@ def test_every_seed_row_parses_and_prints_back(seed_text):
 
 @pytest.mark.parametrize("text, message", [
     ("\\foo + x", "unknown macro \\foo at column 1"),
-    ("\\cdots", "unknown macro \\cdots"),
+    ("\\cdots", "expected an expression, found '\\cdots' at column 1"),  # an ellipsis outside columns
     ("(a+b", "unclosed '(' at column 1"),
     ("a+b)", "unmatched ')' at column 4"),
     ("(a]", "'(' at column 1 closed by ']' at column 3"),

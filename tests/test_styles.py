@@ -65,6 +65,13 @@ PLANTED = [
     ("vector-cs231n.md", 31, r"a^{(l)\top}", r"a^{(l+1)\top}"),  # dW with the next layer's activations
     ("vector-cs231n.md", 23, r" \odot \mathbb{1}[z^{(n_l)} > 0]", ""),  # the output's ReLU gate dropped
     ("vector-cs231n.md", 35, r"dz^{(l+1)}", r"dz^{(l)}"),  # db one layer off
+    ("vector-batch.md", 56, r"\frac{1}{m} ", ""),  # the 1/m missing
+    ("vector-batch.md", 56, r"\left(A^{(l)}\right)^T", r"\left(A^{(l+1)}\right)^T"),  # A^{(l+1)} for A^{(l)}
+    ("vector-batch.md", 50, r"\left(W^{(l)}\right)^T", r"W^{(l)}"),  # the recurrence without the transpose
+    ("vector-batch.md", 56, r"\left(A^{(l)}\right)^T", r"\left(A^{(l)}\right)"),  # Δ A without the transpose
+    ("vector-batch.md", 60, r"\mathbf{1}", r"\mathbf{1} + \lambda b^{(l)}"),  # a regularised bias
+    ("vector-batch.md", 36, r" \mathbf{1}^T", ""),  # the bias broadcast, not added to each column
+    ("vector-batch.md", 46, r"f'(Z^{(n_l)})", r"f'(A^{(n_l)})"),  # f'(A) for f'(Z)
     ("jekyll.md", 12, r"\left(a^{n_l}_i - y_i\right)^2", r"\left(a^{n_l}_i - y_i\right)"),  # a loss that is not one
     ("jekyll.md", 18, "a^l_j", "a^l_i"),  # the weight gradient with the wrong unit
     ("jekyll.md", 26, r"\left(a^{n_l}_i - y_i\right)", r"\left(y_i - a^{n_l}_i\right)"),  # δ with the sign flipped
@@ -75,6 +82,8 @@ SHAPE_MISTAKES = {
     ("vector-ufldl.md", 32, r"\left(a^{(l+1)}\right)^T"), ("vector-nielsen.md", 30, r"w^{l+1}"),
     ("vector-nielsen.md", 38, r"a^{l}"), ("vector-cs231n.md", 27, r"W^{(l)}"),
     ("vector-cs231n.md", 31, r"a^{(l+1)\top}"), ("vector-cs231n.md", 35, r"dz^{(l)}"),
+    ("vector-batch.md", 56, r"\left(A^{(l+1)}\right)^T"), ("vector-batch.md", 50, r"W^{(l)}"),
+    ("vector-batch.md", 56, r"\left(A^{(l)}\right)"), ("vector-batch.md", 36, ""),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from derive.errors import NotUnderstood
 from derive.meaning.arrays import Mat, Vec, combine, entries, product, scale
+from derive.meaning.batch import sample_layer
 from derive.meaning.derivatives import derivative as by_derivative
 from derive.meaning.indices import INDEX_LETTERS, ShapeError
 from derive.meaning.remarks import sample_and_unit
@@ -141,7 +142,7 @@ class _Evaluator:
         if node.sup is None:
             raise NotUnderstood(f"{node} needs a layer superscript")
         l = self.index(node.sup, env)
-        layer = table.layer(name, l, env.cut)
+        layer = sample_layer(table, name, l, self._sample_of(node, env), env.cut)  # a^{(l)(k)}: of sample k
         if node.sub:
             return self._entry(layer, node, env, f"{name}^{l}")
         return table.whole(name, layer) if name in PARAMETERS else Vec(tuple(layer.values()))
@@ -154,10 +155,8 @@ class _Evaluator:
         return table[unit]
 
     def _sample_of(self, node: Sym, env: Env) -> int | None:
-        if node.sample is None:
-            return None
-        if isinstance(node.sample, Var) and node.sample.name in env.samples:
-            return env.samples[node.sample.name]
+        if node.sample is None or (isinstance(node.sample, Var) and node.sample.name in env.samples):
+            return None if node.sample is None else env.samples[node.sample.name]
         return self.table.sample(self.index(node.sample, env))
 
     def add(self, node: Add, env: Env):
@@ -293,16 +292,16 @@ class _Evaluator:
         return self.xp.Integer(int(self.index(node.i, env) == self.index(node.j, env)))
 
     def entrywise(self, node: Node, env: Env):  # derive.meaning.lower writes these entry by entry first
-        raise NotUnderstood(f"{node}: a transpose or entrywise product inside an equation of numbers")
+        raise NotUnderstood(f"{node}: a transpose, entrywise product or matrix inside an equation of numbers")
 
 
 # One method per node class of derive.reader.ast.
-_DISPATCH: dict[type, Callable] = {Num: _Evaluator.num, Var: _Evaluator.var, Sym: _Evaluator.sym,
-                                   Call: _Evaluator.call, Add: _Evaluator.add, Neg: _Evaluator.neg,
-                                   Mul: _Evaluator.mul, Frac: _Evaluator.frac, Pow: _Evaluator.pow,
-                                   Norm: _Evaluator.norm, Sum: _Evaluator.sum, Derivative: _Evaluator.derivative,
-                                   Kronecker: _Evaluator.kronecker, Transpose: _Evaluator.entrywise,
-                                   Hadamard: _Evaluator.entrywise, ast.Qualified: _Evaluator.qualified}
+_DISPATCH: dict[type, Callable] = {Num: _Evaluator.num, Var: _Evaluator.var, Sym: _Evaluator.sym, Call: _Evaluator.call,
+                                   Add: _Evaluator.add, Neg: _Evaluator.neg, Mul: _Evaluator.mul, Frac: _Evaluator.frac,
+                                   Pow: _Evaluator.pow, Norm: _Evaluator.norm, Sum: _Evaluator.sum,
+                                   Derivative: _Evaluator.derivative, Kronecker: _Evaluator.kronecker,
+                                   Transpose: _Evaluator.entrywise, Hadamard: _Evaluator.entrywise,
+                                   ast.Columns: _Evaluator.entrywise, ast.Qualified: _Evaluator.qualified}
 _MISSING = {cls.__name__ for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, Node)
             and cls is not Node} - {cls.__name__ for cls in _DISPATCH}
 if _MISSING:

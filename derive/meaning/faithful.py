@@ -1,4 +1,5 @@
-"""Which arguments f may take in the all-widths fragment (docs/all-widths.md, §3).
+"""Which arguments f may take, and which denominators count as widths, in the all-widths fragment
+(docs/all-widths.md, §3).
 
 An argument that is the same polynomial in the letters at every width, and never a
 forward quantity, keeps f(argument) one letter at every width; so does a forward
@@ -9,9 +10,9 @@ and not at another.
 from __future__ import annotations
 
 from derive.meaning.indices import is_width
-from derive.reader.ast import Add, Mul, Node, Norm, Sum, Sym, Var, descendants
+from derive.reader.ast import Add, Mul, Node, Norm, Num, Pow, Sum, Sym, Var, descendants
 
-__all__ = ["faithful"]
+__all__ = ["faithful", "widths_only"]
 
 
 def faithful(arg: Node) -> bool:
@@ -40,3 +41,14 @@ def _forward_quantity(arg: Node) -> bool:
     width = total.upper
     return (len(total.body.factors) == 2 and set(total.body.factors) in (want, {Sym("w", (p, q), L), Sym("a", (q,), L)})
             and is_width(width) and isinstance(width, Sym) and width.sub[0] == L and p != q)
+
+
+def widths_only(node: Node) -> bool:
+    """A product of widths, m and numbers (1/s_T is a polynomial's worth of one more sum)."""
+    if isinstance(node, Num) or is_width(node) or (isinstance(node, (Var, Sym)) and node.name == "m"):
+        return True
+    if isinstance(node, Mul):
+        return all(map(widths_only, node.factors))
+    if isinstance(node, Pow):
+        return widths_only(node.base) and isinstance(node.exp, Num)
+    return False

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from derive.errors import DeriveError
-from derive.meaning.faithful import faithful
+from derive.meaning.faithful import faithful, widths_only
 from derive.meaning.indices import INDEX_LETTERS, SAMPLES, is_m, is_width, layer_value, letters
 from derive.meaning.reach import reach_of
 from derive.meaning.top import SEED_TOP, Top
@@ -56,14 +56,19 @@ class Needs:
 
 
 def needs(lhs: Node, rhs: Node, n_l: int, layers: dict[str, int], top: int | None = None,
-          output: Top = SEED_TOP) -> Needs:
+          output: Top = SEED_TOP, bottom: int = 1) -> Needs:
     """Reach and R_T of ``lhs = rhs`` (bound-less sums already given bounds) at depth ``n_l``.
 
     ``top`` is the highest layer of the window: a δ below it hides the sums of the layers up to it, and,
-    when it is the output layer, what the loss and output layer ``output`` hide there.
+    when it is the output layer, what the loss and output layer ``output`` hide there. ``bottom`` is its
+    lowest: where one sample's z^{bottom} is written outside f, the width-1 layer below it cannot stand
+    for every family of samples (docs/all-widths.md §2, several samples).
     """
     walk = _Walk(n_l, layers, top, output)
+    walk.bottom = bottom
     degree = walk.sums(lhs).most(walk.sums(rhs))
+    if walk.edges >= {"a or z", "delta"}:  # one sample's δ^{top} beside that sample's a or z there
+        raise NotCovered("several samples' δ and a or z at the top of the window (docs/all-widths.md §2)")
     return Needs(frozenset(reach_of(lhs, n_l, layers) | reach_of(rhs, n_l, layers)),
                  degree.up + degree.down + degree.cleared)
 
@@ -121,6 +126,8 @@ class _Walk:
         self.n_l, self.layers, self.top = n_l, layers, top if top is not None else n_l
         self.output = output if self.top == n_l else SEED_TOP
         self.bound: list[str] = []  # the indices of the sums around the node walked
+        self.bottom = 1  # the lowest layer of the window
+        self.edges: set[str] = set()  # what of several samples the equation writes at the top of the window
 
     def layer(self, node: Node) -> int:
         return layer_value(node, self.layers, self.n_l)
@@ -163,7 +170,7 @@ class _Walk:
             return sum((self.sums(f) for f in node.factors), NONE) + self.matrix_products(node)
         if isinstance(node, Frac):
             den = self.sums(node.den)
-            return self.sums(node.num) + (self.inverse(node.den, den) if den and not _widths_only(node.den)
+            return self.sums(node.num) + (self.inverse(node.den, den) if den and not widths_only(node.den)
                                           else den.times(-1))
         if isinstance(node, Pow):
             return self.power(node)
@@ -185,6 +192,7 @@ class _Walk:
                 raise NotCovered(f"{node} names a fixed unit number")
             if not (isinstance(index, Var) and index.name in INDEX_LETTERS):
                 raise NotCovered(f"{node} has an index expression ({index})")
+        self.one_sample(node)
         if node.name == "z" and node.sup is not None:
             return _one(self.layer(node.sup) - 1)  # z^L_i = Σ_j W^{L-1}_ij a^{L-1}_j + b^{L-1}_i
         if node.name == "delta" and node.sup is not None:
@@ -194,6 +202,20 @@ class _Walk:
         if node.name == "a" and node.sup is not None and self.output.softmax and self.layer(node.sup) == self.n_l:
             return _Degree(cleared=Counter({self.n_l: 1}))  # e^{z_i} / Σ_k e^{z_k}
         return NONE
+
+    def one_sample(self, node: Sym, inside_f: bool = False) -> None:
+        """Several samples' a, z at the edges of the window (docs/all-widths.md §2): the width-1 layer below
+        realises z^{bottom,(k)} of rank ≤ 2 in (unit, sample), and the width-1 tail δ^{top,(k)}_j / f'(z^{top,(k)}_j)
+        of rank 1, which an equation writing both could see. (δ^{top,(k)} itself is noted here too.)"""
+        if node.sample is not None and node.name == "delta" and node.sup is not None:
+            self.edges |= {"delta"} if self.layer(node.sup) == self.top else set()
+        if node.sample is None or node.sup is None or node.name not in ("z", "a"):
+            return
+        L = self.layer(node.sup)
+        if node.name == "z" and L == self.bottom > 1 and not inside_f:
+            raise NotCovered(f"{node}: a sample's z outside f at the bottom of the window (docs/all-widths.md §2)")
+        if L == self.top < self.n_l:
+            self.edges.add("a or z")
 
     def matrix_products(self, node: Mul) -> _Degree:
         """W^L times a vector of layer L written without indices: a sum over layer L."""
@@ -209,7 +231,7 @@ class _Walk:
             if base or self.sums(exp):
                 raise NotCovered(f"{node}: a power that is not a whole number, of something that depends on the widths")
             return NONE
-        if exp.value < 0 and base and not _widths_only(node.base):
+        if exp.value < 0 and base and not widths_only(node.base):
             return self.inverse(node.base, base).times(-int(exp.value))
         return base.times(int(exp.value))
 
@@ -264,6 +286,9 @@ class _Walk:
         if node.name == "h":
             return NONE
         for arg in node.args:
+            for n in descendants(arg):
+                if isinstance(n, Sym):
+                    self.one_sample(n, inside_f=True)
             if not faithful(arg):
                 raise NotCovered(f"{node.name} of an argument that is not faithful (docs/all-widths.md): {arg}")
         return NONE
@@ -279,6 +304,8 @@ class _Walk:
         # (∂J/∂a^L = Σ_k W^L_kj δ^{L+1}_k has the sums of δ^L = f'(z^L_j) Σ_k W^L_kj δ^{L+1}_k; at L = n_l, none)
         self.symbol(wrt)
         if isinstance(body, Call) and body.name == "J":
+            if L == self.top and any(isinstance(n, Sym) and n.sample is not None for n in descendants(body)):
+                self.edges.add("delta")  # ∂J(W,b;x^{(k)},y^{(k)}) brings δ^{top,(k)}
             own = self.written(self.output.da) if wrt.name == "a" and L == self.n_l else self.hidden_delta(L)
             return own + (_Degree(Counter({SAMPLES: 1}), Counter({SAMPLES: 1}))
                           if len(body.args) == 2 else NONE)  # J(W,b) = (1/m) Σ_k …
@@ -289,13 +316,3 @@ class _Walk:
             inner = self.sums(body)
             return _Degree(inner.up, inner.down, inner.cleared + inner.cleared)
         return self.sums(body) + _Degree(Counter(range(L + 1, top)))  # the chain rule through the layers between
-
-def _widths_only(node: Node) -> bool:
-    """A product of widths, m and numbers (1/s_T is a polynomial's worth of one more sum)."""
-    if isinstance(node, Num) or is_width(node) or (isinstance(node, (Var, Sym)) and node.name == "m"):
-        return True
-    if isinstance(node, Mul):
-        return all(map(_widths_only, node.factors))
-    if isinstance(node, Pow):
-        return _widths_only(node.base) and isinstance(node.exp, Num)
-    return False

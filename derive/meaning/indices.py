@@ -3,7 +3,8 @@
 W^L_ij types i by layer L+1 (its rows) and j by layer L (its columns); b^L_i by
 L+1; z^L_i, a^L_i, δ^L_i by L, also as the variable of a derivative (∂/∂a^L_j
 types j by L, ∂/∂W^L_kj k by L+1); x_j by layer 1 and y_i by the output n_l; a sum
-Σ_{j=1}^{s_T} types j by T and a sum to m ranges over the samples. An index
+Σ_{j=1}^{s_T} types j by T and a sum to m ranges over the samples, as does the
+sample k of x^{(k)}, y^{(k)}, a^{(l)(k)}, z^{(l)(k)} and δ^{(l)(k)}. An index
 typed by two different layers is a shape error — different layers have
 independent widths, so such an equation is wrong on some network even where
 this one's widths agree — never an instance to skip. A sum written without
@@ -178,6 +179,8 @@ class _Typer:
                       else [(layer + 1, above, "entries")] if name == "b" else [(layer, node.sup, "units")])
             for index, (at, written, role) in zip(node.sub, places):
                 self.use(units, index, at, written, node, role)
+            if node.sample is not None:  # a^{(l)(k)}: k runs over the samples
+                self.use(samples, node.sample, SAMPLES, None, node, "samples")
         elif name in ("x", "y"):
             at, written = (1, Num(Fraction(1))) if name == "x" else (self.n_l, Var("n_l"))
             for index in node.sub:

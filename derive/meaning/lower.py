@@ -9,6 +9,12 @@ wide is a shape failure naming both shapes, never a pass on square test
 networks. An equation between vectors or matrices becomes the equation between
 their entries (i, j), with fresh free indices: index typing, the exact check and
 the all-widths proof then apply to it unchanged.
+
+The batch form (samples as columns) is read where the file defines it: a row X = [x^{(1)}, …, x^{(m)}] names X
+(checks.aliases puts the columns in its place), and a matrix of columns is s × m, column k the quantity of sample
+k (a^{(l)(k)}: the forward pass of (x^{(k)}, y^{(k)})). The samples are a dimension of their own, written m; \\mathbf{1}
+is the vector of m ones. A batch name no row defines (A^{(l)} alone) is not read, never guessed. A vector added to
+an s × m matrix (broadcasting, W A + b) is a shape failure: written b \\mathbf{1}^T, the sum is exact.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from derive.errors import NotUnderstood
-from derive.meaning.indices import INDEX_LETTERS, ShapeError, layer_text, layer_value
+from derive.meaning.indices import INDEX_LETTERS, ShapeError, is_m, layer_text, layer_value
 from derive.reader.ast import (
     Add,
     Call,
+    Columns,
     Derivative,
     Frac,
     Hadamard,
@@ -39,7 +46,9 @@ from derive.reader.ast import (
     Transpose,
     Var,
     descendants,
+    rebuild,
 )
+from derive.reader.batch import is_batch
 
 __all__ = ["Shape", "lower_equation", "shape_of"]
 
@@ -47,6 +56,8 @@ Layer = Node  # a layer as written: l, l + 1, n_l, 2
 Entry = Callable[[Node | None, Node | None], Node]  # (row index, column index) -> the entry
 VECTORS = {"z": 0, "a": 0, "delta": 0, "b": 1}  # the layer of their units, relative to the superscript
 MATRICES = frozenset({"W", "w"})
+SAMPLED = frozenset({"x", "y", "a", "z", "delta"})  # what a column of a batch matrix may be, at sample k
+SAMPLES = Var("m")  # the samples as a dimension: m of them
 _PROBES = ({"l": 2, "n_l": 5}, {"l": 3, "n_l": 9}, {"l": 7, "n_l": 11})  # three points fix a linear layer
 
 
@@ -73,6 +84,8 @@ class Shape:
 
 
 def _width(layer: Layer | None) -> str:
+    if is_m(layer):
+        return "m"
     text = layer_text(layer) if layer is not None else "1"
     return f"s_{text}" if len(text) == 1 else f"s_{{{text}}}"
 
@@ -126,6 +139,13 @@ class _Lower:
             layer = Num(Fraction(1)) if node.name == "x" else Var("n_l") if node.name == "y" else \
                 _plus(node.sup, VECTORS[node.name])  # type: ignore[arg-type]
             return _Form(Shape(layer), lambda i, j: Sym(node.name, _at(i), node.sup, node.sample))
+        if isinstance(node, Columns):
+            return self.columns(node)
+        if isinstance(node, Sym) and node.name == "ones" and not node.sub:
+            return _Form(Shape(SAMPLES), lambda i, j: Num(Fraction(1)))
+        if isinstance(node, Sym) and is_batch(node.name) and not node.sub and (node.sup or node.name in "XY"):
+            raise NotUnderstood(f"{node} is not defined: a batch matrix is read where a row of the file gives its "
+                                f"columns, as in {node} = \\left[…^{{(1)}}, \\dots, …^{{(m)}}\\right]")
         if isinstance(node, Call) and node.name == "h":
             if node.sub not in ((), (Sym("W"), Sym("b")), (Sym("w"), Sym("b"))) or node.args != (Sym("x"),):
                 raise NotUnderstood(f"{node}: h is read only at its parameters (W,b), of x")
@@ -161,7 +181,7 @@ class _Lower:
         if isinstance(node, Call) and node.name == "diag":
             (v,) = [self.form(a) for a in node.args]
             if v.shape.cols is not None or v.shape.rows is None:
-                raise ShapeError(f"{node}: diag takes a vector; {node.args[0]} {v.shape}")
+                raise ShapeError(f"{_said(node)}: diag takes a vector; {node.args[0]} {v.shape}")
             return _Form(Shape(v.shape.rows, v.shape.rows), lambda i, j: Mul((v.entry(i, None), Kronecker(*_at(i, j)))))
         if isinstance(node, Call) and node.name != "J":  # f, f', σ, exp, …: entry by entry
             forms = [self.form(a) for a in node.args]
@@ -177,10 +197,12 @@ class _Lower:
     def same_shape(self, node: Node, forms: list[_Form], build: Callable[[list[Node]], Node]) -> _Form:
         shaped = [f for f in forms if not f.shape.scalar]
         if isinstance(node, Add) and shaped and len(shaped) < len(forms):
-            raise ShapeError(f"{node} adds a number to something that {shaped[0].shape}")
+            raise ShapeError(f"{_said(node)} adds a number to something that {shaped[0].shape}")
         for f, g in itertools.pairwise(shaped):
             if not f.shape.same(g.shape):
-                raise ShapeError(f"{node}: one term {f.shape}, another {g.shape}")
+                broadcast = {f.shape.cols, g.shape.cols} == {None, SAMPLES} and _same(f.shape.rows, g.shape.rows)
+                hint = " (a vector is added to every column as b \\mathbf{1}^T)" if broadcast else ""
+                raise ShapeError(f"{_said(node)}: one term {f.shape}, another {g.shape}{hint}")
         shape = shaped[0].shape if shaped else Shape()
         return _Form(shape, lambda i, j: build([f.entry(i, j) for f in forms]))
 
@@ -191,9 +213,10 @@ class _Lower:
         if inner is None and rows is None:  # a column times a row: the outer product
             return _Form(Shape(p.shape.rows, q.shape.cols), lambda i, j: Mul((p.entry(i, None), q.entry(None, j))))
         if inner is None or rows is None or not _same(inner, rows):
-            raise ShapeError(f"{node}: the left factor {p.shape}, the right {q.shape}, so they cannot be multiplied")
+            raise ShapeError(f"{_said(node)}: the left factor {p.shape}, the right {q.shape}, so they cannot be "
+                             "multiplied")
         k = self.fresh()
-        upper = Sym("s", (inner,))
+        upper = _upper(inner)
         return _Form(Shape(p.shape.rows, q.shape.cols),
                      lambda i, j: Sum(k, Num(Fraction(1)), upper, Mul((p.entry(i, k), q.entry(k, j)))))
 
@@ -209,8 +232,22 @@ class _Lower:
         body: Node = Pow(inner.entry(i, j), Num(Fraction(2)))
         for index, layer in ((j, inner.shape.cols), (i, inner.shape.rows)):
             if index is not None and layer is not None:
-                body = Sum(index, Num(Fraction(1)), Sym("s", (layer,)), body)
+                body = Sum(index, Num(Fraction(1)), _upper(layer), body)
         return _Form(Shape(), lambda a, b: body)
+
+    def columns(self, node: Columns) -> _Form:
+        """[c^{(1)}, c^{(2)}, …, c^{(m)}]: s × m, column k the quantity c of sample k."""
+        last = node.items[-1]
+        listed = [replace(last, sample=Num(Fraction(k))) for k in range(1, len(node.items))]  # type: ignore[type-var]
+        if not (isinstance(last, Sym) and last.name in SAMPLED and not last.sub and is_m(last.sample)
+                and node.dots == len(node.items) - 1 and list(node.items[:-1]) == listed):
+            raise NotUnderstood(f"{node}: derive reads a matrix of columns as [c^{{(1)}}, c^{{(2)}}, \\dots, "
+                                "c^{(m)}], column k the quantity c (x, y, a^{(l)}, z^{(l)}, δ^{(l)}) of sample k")
+        column = self.form(last)
+        if column.shape.rows is None or column.shape.cols is not None:
+            raise NotUnderstood(f"{node}: its columns are not vectors")
+        return _Form(Shape(column.shape.rows, SAMPLES),
+                     lambda i, j: self.form(replace(last, sample=j)).entry(i, None))
 
     def gradient(self, node: Derivative) -> _Form:
         """∂J/∂W^L, ∇_{W^L} J: the shape of what it differentiates, entry (i, j) the derivative by W^L_ij."""
@@ -225,7 +262,18 @@ class _Lower:
     @staticmethod
     def need_scalar(form: _Form, node: Node, what: str) -> None:
         if not form.shape.scalar:
-            raise NotUnderstood(f"{what}, {node}, {form.shape}: derive reads it only as a number")
+            raise NotUnderstood(f"{what}, {_said(node)}, {form.shape}: derive reads it only as a number")
+
+
+def _said(node: Node) -> str:
+    """``node`` as a message quotes it: a matrix of columns by the batch name the file gave it (A^{(l+1)})."""
+    return str(rebuild(node, lambda _, new: Sym(new.label, (), new.layer) if isinstance(new, Columns) and new.label
+                       else None))
+
+
+def _upper(layer: Layer) -> Node:
+    """How far an index over ``layer``'s units runs: s_layer, or m over the samples."""
+    return SAMPLES if is_m(layer) else Sym("s", (layer,))
 
 
 def shape_of(node: Node) -> Shape:

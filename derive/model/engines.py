@@ -217,7 +217,9 @@ class SymPy(Engine):
             swap = dict(zip(net.data(), net.data(k)))
             read = uncut if k is None else {wrt: {l: {key: e.xreplace(swap) for key, e in v.items()}
                                                   for l, v in g.items()} for wrt, g in uncut.items()}
-            at[k] = {"z": {l: _read_in(delta[l], net.zeta(l), net.world(k).z[l]) for l in layers}, **read}
+            residual = {l: _read_in(delta[l], net.zeta(l), net.world(k).z[l]) for l in layers}
+            at[k] = {"z": {l: {i: e.xreplace(swap) for i, e in r.items()} for l, r in residual.items()},  # y^{(k)}
+                     **read}
         return Derivatives(net, within, at, _by_layer(net, self.gradient(full_loss(net), net.parameters)))
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from derive.primitives import function
-from derive.reader.node import Node, Qualified, admitted
+from derive.reader.node import Columns, Node, Qualified, admitted
 from derive.reader.tokens import GREEK, OPERATORS
 
 __all__ = [
-    "Node", "Qualified", "admitted", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
+    "Node", "Qualified", "Columns", "admitted", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac",
     "Sum", "Derivative", "Norm", "Transpose", "Hadamard", "Kronecker", "Relation", "children", "descendants",
     "rebuild", "spelled",
 ]
@@ -88,7 +88,8 @@ class Var(Node):
 
 @dataclass(frozen=True)
 class Sym(Node):
-    """An indexed quantity: units in `sub`, layer in `sup`, sample (x, y only) in `sample`."""
+    """An indexed quantity: units in `sub`, layer in `sup`, sample (x, y; a, z, δ as a^{(l)(k)}) in `sample`;
+    "ones" is \\mathbf{1}, the vector of m ones."""
 
     name: str
     sub: tuple[Node, ...] = ()
@@ -96,12 +97,15 @@ class Sym(Node):
     sample: Node | None = None
 
     def __str__(self) -> str:
-        text = _tex(self.name)
+        text = "\\mathbf{1}" if self.name == "ones" else _tex(self.name)
         if self.sub:
             letters = all(isinstance(i, Var) and len(i.name) == 1 for i in self.sub)
             text += "_{" + ("" if letters else ", ").join(map(str, self.sub)) + "}"
-        if self.sup is not None:
-            text += "^{" + str(self.sup) + "}"
+        if self.sup is not None and self.sample is not None:  # a^{(l)(k)}: unit i of a^l at sample k
+            return text + f"^{{({self.sup})({self.sample})}}"
+        if self.sup is not None:  # a batch matrix's layer in parentheses: A^{(l)} (A^l is a power)
+            text += f"^{{({self.sup})}}" if self.name[0].isupper() and self.name not in ("W", "Theta") else \
+                "^{" + str(self.sup) + "}"
         if self.sample is not None:
             text += "^{(" + str(self.sample) + ")}"
         return text
@@ -241,8 +245,10 @@ class Transpose(Node):
     x: Node
 
     def __str__(self) -> str:  # W^{(l)T}, x^{(i)T}: no parentheses, which after a letter would make a call
-        if isinstance(self.x, Sym) and not self.x.sub:
+        if isinstance(self.x, Sym) and not self.x.sub and (self.x.sup is None or self.x.sample is None):
             script = self.x.sup if self.x.sup is not None else self.x.sample
+            if self.x.name == "ones":
+                return "\\mathbf{1}^{T}"
             return _tex(self.x.name) + "^{" + ("" if script is None else f"({script})") + "T}"
         return f"\\left({self.x}\\right)^{{T}}"
 

@@ -67,7 +67,7 @@ _BREAK = re.compile(r"(\\\\\*?(?:[^\S\n]*\[[^\S\n]*-?[0-9.]+[^\S\n]*[a-z]{2}[^\S
 _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*(%[^\n]*)")  # after an even run of backslashes
 _BEGIN = re.compile(r"\s*\\begin[ \t]*\{([A-Za-z]+\*?)\}")
 _CONTINUES = re.compile(r"\s*&\s*=")
-_AMPERSAND = re.compile(r"(?<!\\)&")
+_AMPERSAND = re.compile(r"(\\begin\{([bp]?matrix)\}.*?\\end\{\2\})|(?<!\\)&", re.S)  # a matrix keeps its &
 
 
 @dataclass(frozen=True)
@@ -308,7 +308,7 @@ def _rows(body: str, line: int, rule: str) -> list[Row]:
         if depth and i + 1 < len(parts):
             continue  # a \\ inside braces does not end the row
         raw = body[row_start:end]
-        clean = raw if "&" not in raw else _AMPERSAND.sub(" ", raw)
+        clean = raw if "&" not in raw else _AMPERSAND.sub(lambda m: m.group(1) or " ", raw)
         text = clean.lstrip()
         if text:
             first = row_start + len(clean) - len(text)

@@ -1,4 +1,4 @@
-"""The base of every AST node, and a side of a row that holds for some layers only.
+"""The base of every AST node, a side of a row that holds for some layers only, and a batch of columns.
 
 ``Qualified`` lives here, not in derive.reader.ast, so that the qualifier's reading
 (derive.reader.conditions) can build AST nodes; derive.reader.ast re-exports both.
@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["Node", "Qualified", "admitted"]
+__all__ = ["Node", "Qualified", "Columns", "admitted"]
 
 
 class Node:
@@ -38,6 +38,23 @@ class Qualified(Node):
 
     def __str__(self) -> str:
         return f"{self.x} \\quad {self.qualifier()}"
+
+
+@dataclass(frozen=True)
+class Columns(Node):
+    """A matrix written as its columns, \\left[x^{(1)}, x^{(2)}, \\dots, x^{(m)}\\right]: the columns as written,
+    and where the ellipsis stood (None: no ellipsis). What the columns mean is derive.meaning.lower's to say."""
+
+    items: tuple[Node, ...]
+    dots: int | None = None
+    label: str = field(default="", compare=False)  # the batch name it was defined as (A), for messages
+    layer: Node | None = field(default=None, compare=False)  # and that name's layer (l + 1 in A^{(l+1)})
+
+    def __str__(self) -> str:
+        shown = [str(i) for i in self.items]
+        if self.dots is not None:
+            shown.insert(self.dots, "\\dots")
+        return "\\left[" + ", ".join(shown) + "\\right]"
 
 
 def admitted(node: Node, value: Callable[[Node], int]) -> Node | None:

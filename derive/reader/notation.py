@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from derive.primitives import reading
 from derive.reader.ast import Add, Call, Kronecker, Mul, Neg, Node, Num, Pow, Sym, Var, spelled
+from derive.reader.batch import is_batch
 from derive.reader.tokens import fail
 
 __all__ = ["CALLS", "LAYERED", "SAMPLED", "index", "is_call", "call", "symbol", "bare_loss"]
@@ -96,10 +97,12 @@ def _script(items: list[Node]) -> str:
     return text if len(text) == 1 else "{" + text + "}"
 
 
-def symbol(name: str, sub: list[Node] | None, sup: Node | None, col: int = 0) -> Node:
+def symbol(name: str, sub: list[Node] | None, sup: Node | None, col: int = 0, grouped: bool = False,
+           sample: Node | None = None) -> Node:
     """An indexed symbol, e^{…} (a call of exp), a power of a plain symbol, or the Kronecker delta: δ with two
     unit indices and no layer (δ_{ij}, δ_{i,j}); δ with a layer is the residual. Raises ParseError (at ``col``)
-    for δ with more than two indices and no layer."""
+    for δ with more than two indices and no layer. ``grouped``: the superscript was ^{(…)} (a batch matrix's
+    layer, A^{(l)}: derive.reader.batch); ``sample``: the k of a^{(l)(k)}."""
     if name == "e" and sub is None and sup is not None:
         return Call("exp", (sup,))
     if name == "n" and sub == [Sym("l")]:
@@ -112,5 +115,7 @@ def symbol(name: str, sub: list[Node] | None, sup: Node | None, col: int = 0) ->
     if name in SAMPLED:
         return Sym(name, units, None, None if sup is None else index(sup))
     if name in LAYERED:
-        return Sym(name, units, None if sup is None else index(sup))
+        return Sym(name, units, None if sup is None else index(sup), None if sample is None else index(sample))
+    if grouped and sup is not None and not units and is_batch(name):
+        return Sym(name, (), index(sup))  # A^{(l)}, \Delta^{(l)}: a batch matrix's layer
     return Sym(name, units) if sup is None else Pow(Sym(name, units), sup)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 
 from derive.errors import ParseError
-from derive.reader.ast import Add, Frac, Hadamard, Mul, Neg, Node, Norm, Num, Relation, Sym, spelled
+from derive.reader.ast import Add, Columns, Frac, Hadamard, Mul, Neg, Node, Norm, Num, Relation, Sym, spelled
+from derive.reader.batch import columns, is_batch, layer_and_sample, listing, ones
 from derive.reader.conditions import cut, qualify, special, stray
-from derive.reader.notation import call, is_call, symbol
+from derive.reader.notation import LAYERED, call, is_call, symbol
 from derive.reader.operators import derivative, gradient, summation
 from derive.reader.tokens import CLOSERS, DEFINES, Tok, fail, tokenize
 from derive.reader.vectors import AFTER_LAYER, ALONE, WEIGHTS, scripts, transpose, transposed
@@ -24,7 +26,7 @@ __all__ = ["MAX_DEPTH", "parse_equation", "parse_expression"]
 
 MAX_DEPTH = 200
 _FRAMES_NEEDED = 10 * MAX_DEPTH + 1000  # a nesting level costs at most ~6 parser frames
-_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm", "cmp", "in", "hadamard"} | set(CLOSERS.values()))
+_ENDS = frozenset({"+", "-", "=", ",", ";", "end", "norm", "cmp", "in", "hadamard", "dots"} | set(CLOSERS.values()))
 _AFTER_BARE = frozenset({"/", "mul", "func"})  # \tanh z / 2, \tanh z \cdot y, \sin x \cos x; not \tanh z y
 
 
@@ -70,6 +72,9 @@ class _Parser:
             self.next()
             rhs.append(self.expr())
         self.finish()
+        if isinstance(lhs, Sym) and is_batch(lhs.name) and not lhs.sub and len(rhs) == 1 and isinstance(
+                rhs[0], Columns):  # X = [x^{(1)}, …, x^{(m)}] names the batch matrix X (derive.reader.batch)
+            rhs, defines = [replace(rhs[0], label=lhs.name, layer=lhs.sup)], True  # the name, for messages
         return Relation(lhs, tuple(rhs), defines)
 
     def expr(self, one_term: bool = False, entrywise: bool = True) -> Node:
@@ -138,6 +143,10 @@ class _Parser:
             if self.peek().kind == "{" and self.peek(1).kind == "partial":
                 return derivative(self)
             return self.power(Frac(self.arg(), self.arg()))
+        if tok.kind == "[" and listing(self):  # [x^{(1)}, \dots, x^{(m)}]: columns (derive.reader.batch)
+            return columns(self, tok)
+        if tok.kind == "indicator" and (one := ones(self, tok)) is not None:  # \mathbf{1}: m ones
+            return one
         if tok.kind in ("indicator", "max", "["):  # a unit step, \max(0, z), or [·] (derive.reader.conditions)
             return self.power(special(self, tok))
         if tok.kind in CLOSERS and not self.ends_product(tok):
@@ -194,13 +203,13 @@ class _Parser:
     def named(self, tok: Tok) -> Node:
         """A letter or macro with its scripts and primes: an indexed symbol, its transpose, or a function call."""
         name = tok.text
-        primes, sub, sup, grouped, flip = self.scripts(tok)
+        primes, sub, sup, grouped, flip, sample = self.scripts(tok)
         if flip and primes:
             raise fail(f"a transpose of {name}', a derivative", tok.col)
         if flip:
-            return transpose(symbol(name, sub, sup, tok.col), tok.col)
+            return transpose(symbol(name, sub, sup, tok.col, grouped, sample), tok.col)
         if not (primes or tok.kind == "func" or (is_call(name) and self.peek().kind == "(")):
-            return symbol(name, sub, sup, tok.col)
+            return symbol(name, sub, sup, tok.col, grouped, sample)
         name += "'" * primes
         if self.peek().kind == "(":
             args, semicolon = self.group(self.next(), ",;")
@@ -210,14 +219,21 @@ class _Parser:
             raise fail(f"expected '(' after {name}", self.peek().col)
         return self.power(call(name, args, sub, sup, semicolon, grouped, tok.col))
 
-    def scripts(self, tok: Tok) -> tuple[int, list[Node] | None, Node | None, bool, bool]:
-        """A name's primes, subscript items, superscript, whether that was ^{(…)}, and whether it is transposed."""
+    def scripts(self, tok: Tok) -> tuple[int, list[Node] | None, Node | None, bool, bool, Node | None]:
+        """A name's primes, subscript items, superscript, whether that was ^{(…)}, whether it is transposed, and the
+        sample written after the layer (a^{(l)(k)})."""
         name, primes, grouped, flip, upper = tok.text, 0, False, False, False
+        sample: Node | None = None
         sub: list[Node] | None = None
         sup: Node | None = None
         vector = tok.kind == "name" and name != "e" and not is_call(name)  # what a transpose may apply to
         while (script := self.peek()).kind in ("_", "^", "'"):
             self.next()
+            if script.kind == "^" and name in LAYERED and (both := layer_and_sample(self)) is not None:
+                if sup is not None or upper:
+                    raise fail("double superscript", script.col)
+                (sup, sample), grouped = both, True
+                continue
             mark = transposed(self, name) if vector and script.kind == "^" else \
                 ALONE if vector and script.kind == "'" and name in WEIGHTS else None
             if mark is not None and (flip or (mark == ALONE and script.kind == "^" and (upper or sup is not None))):
@@ -237,7 +253,7 @@ class _Parser:
                 grouped = [t.kind for t in self.toks[self.i:self.i + 2]] == ["{", "("]
                 sup = self.arg(script)
                 self.i += mark == AFTER_LAYER  # the mark, moved after the group (derive.reader.vectors)
-        return primes, sub, sup, grouped, flip
+        return primes, sub, sup, grouped, flip, sample
 
     def bare(self, name: str) -> Node:
         """An operator's argument without parentheses: one factor, then no juxtaposed one but a call."""

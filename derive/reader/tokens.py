@@ -36,7 +36,7 @@ _ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\
             "lVert": "lnorm", "rVert": "rnorm", "frac": "frac", "dfrac": "frac", "tfrac": "frac",
             "sum": "sum", "partial": "partial", "prime": "prime",
             "equiv": "=", "triangleq": "=", "coloneqq": "=", "eqqcolon": "=",  # these four: "is defined as"
-            "in": "in", "dots": "dots", "ldots": "dots", "max": "max",  # \max(0, z) is ReLU
+            "in": "in", "dots": "dots", "ldots": "dots", "cdots": "dots", "max": "max",  # \max(0, z) is ReLU
             "top": "transpose", "intercal": "transpose", "nabla": "nabla",
             "odot": "hadamard", "circ": "hadamard", "bullet": "hadamard"}
 DEFINES = frozenset({"\\equiv", "\\triangleq", "\\coloneqq", "\\eqqcolon", ":="})  # an "=" that defines
@@ -162,6 +162,24 @@ def _words(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
     raise fail(f"unclosed {{ of \\{name}", col)
 
 
+def _environment(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
+    """\\begin{bmatrix} x^{(1)} & \\cdots & x^{(m)} \\end{bmatrix} (pmatrix, matrix): one row of columns, the token
+    "matrix" that tokenize reads as [x^{(1)}, \\dots, x^{(m)}]; cases: see _cases."""
+    begin = _ENVIRONMENT.match(text, pos)
+    env = begin.group(1) if begin else ""
+    end = text.find(f"\\end{{{env}}}", pos)
+    if name != "begin" or env not in _MATRICES or end < 0 or begin is None:
+        return _cases(text, name, col, pos)
+    inner = text[begin.end():end]
+    if "\\\\" in inner:
+        raise fail(f"\\begin{{{env}}} with more than one row: derive reads a matrix written as its columns, "
+                   f"\\begin{{{env}}} x^{{(1)}} & \\cdots & x^{{(m)}} \\end{{{env}}}", col)
+    return Tok("matrix", inner, col), end + len(f"\\end{{{env}}}")
+
+
+_MATRICES = frozenset({"bmatrix", "pmatrix", "matrix"})
+
+
 def _cases(text: str, name: str, col: int, pos: int) -> tuple[Tok, int]:
     """\\begin{cases} 1 & z > 0 \\\\ 0 & \\text{otherwise} \\end{cases} (or 0 & z \\le 0, either row first): the
     unit step \\mathbb{1}[z > 0], as the text of a token "cases" that tokenize reads; nothing else is read."""
@@ -196,7 +214,7 @@ def _opposite(c: str, d: str) -> bool:
 
 
 _READERS = {"mathcal": _calligraphic, "mathbb": _indicator, **dict.fromkeys(("mathbf", "boldsymbol", "bm"), _bold),
-            "mathsf": _sans, "sf": _sans, **dict.fromkeys(_WORDS, _words), "begin": _cases, "end": _cases,
+            "mathsf": _sans, "sf": _sans, **dict.fromkeys(_WORDS, _words), "begin": _environment, "end": _cases,
             "forall": lambda text, name, col, pos: (Tok("text", "for all", col), pos)}  # \forall l: a qualifier
 _ENVIRONMENT = re.compile(r"[ \t]*\{([A-Za-z]+\*?)\}")
 _CASE = re.compile(r"\s*([01])\s*,?\s*(?:\\(?:text|mbox|textrm)\{\s*(?:if|for|when)\s*\})?(.*?)[\s,.]*", re.S)
@@ -206,7 +224,12 @@ _COMPARED = re.compile(r"(>=|<=|>|<|\\(?:geq|ge|gt|leq|le|lt)(?![A-Za-z]))")
 
 def _expand(tok: Tok) -> list[Tok]:
     """A token that stands for others: \\text{for $l < n_l$} (its words, then the math between the dollars)
-    and cases (the indicator it is), tokenized at the token's column."""
+    and cases (the indicator it is), tokenized at the token's column; a matrix of columns as [c1, c2, …]."""
+    if tok.kind == "matrix":
+        out = [Tok("[", "[", tok.col)]
+        for k, cell in enumerate(tok.text.split("&")):
+            out += [Tok(",", ",", tok.col)] * (k > 0) + [Tok(t.kind, t.text, tok.col) for t in tokenize(cell)[:-1]]
+        return [*out, Tok("]", "]", tok.col)]
     parts = tok.text.split("$") if tok.kind == "text" else ["", tok.text]
     out = [Tok("text", " ".join(parts[0::2]), tok.col)] if tok.kind == "text" else []
     for math in parts[1::2]:
@@ -254,7 +277,8 @@ def tokenize(text: str) -> list[Tok]:
         else:
             tok = _character(s, col)
         if tok is not None:
-            toks.extend(_expand(tok) if tok.kind == "cases" or (tok.kind == "text" and "$" in tok.text) else (tok,))
+            expands = tok.kind in ("cases", "matrix") or (tok.kind == "text" and "$" in tok.text)
+            toks.extend(_expand(tok) if expands else (tok,))
     while toks and toks[-1].kind in (",", "."):  # sentence punctuation after a display row
         toks.pop()
     toks.append(Tok("end", "", len(text) + 1))

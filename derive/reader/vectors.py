@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from derive.reader.ast import Kronecker, Node, Norm, Num, Pow, Sym, Transpose
+from derive.reader.batch import is_batch
 from derive.reader.notation import LAYERED, SAMPLED
 from derive.reader.tokens import Tok, fail
 
@@ -61,7 +62,7 @@ def transposed(p: _Parser, name: str | None) -> str | None:
     if end == i + 2 and _mark(toks[i + 1], weight):
         p.i = end + 1
         return ALONE
-    if name is None or name not in LAYERED | SAMPLED:
+    if name is None or (name not in LAYERED | SAMPLED and not is_batch(name)):
         return None
     if end > i + 2 and _mark(toks[end - 1], weight):
         toks[end - 1], toks[end] = toks[end], toks[end - 1]  # the caller reads ^{(l)} and steps over the mark
