@@ -117,3 +117,11 @@ def test_export_of_a_file_keeps_each_row_in_the_form_it_was_written(tmp_path):
     assert r"\left( w^{l+1} \delta^{l+1} \right)" in failed and "shapes do not match" in failed
     assert r"w^{l+1} \delta^{l+1}" not in verified
     assert main(["export", str(source), "--markdown", str(out), "--form", "vector", "--quiet"]) == 2
+
+
+def test_an_equation_of_numbers_made_of_vectors_is_read_entry_by_entry():
+    assert one(r"y^T y = \|y\|^2").status is Status.PASSED
+    assert one(r"(a^{l})^T \delta^{l} = \sum_{i=1}^{s_l} a^l_i \delta^l_i").status is Status.PASSED
+    assert one(r"(a^{l})^T \delta^{l} = \sum_{i=1}^{s_l} a^l_i \delta^l_i + 1").status is Status.FAILED
+    wrong = one(r"(a^{l})^T \delta^{l+1} = 0")
+    assert wrong.status is Status.FAILED and "shapes do not match" in wrong.reason

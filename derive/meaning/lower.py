@@ -291,8 +291,10 @@ def lower_equation(lhs: Node, rhs: Node) -> tuple[Node, Node, str] | None:
     low = _Lower(_letters(lhs, rhs))
     rows, cols = low.fresh(), low.fresh()  # the free indices first: entry (i, j) where i and j are unused
     left, right = low.form(_bare(lhs)), low.form(_bare(rhs))
-    if left.shape.scalar and right.shape.scalar:
-        return None
+    if left.shape.scalar and right.shape.scalar:  # numbers; written entry by entry only where vectors meet inside
+        if not any(isinstance(n, (Transpose, Hadamard)) for side in (lhs, rhs) for n in descendants(side)):
+            return None
+        return _qualified(lhs, left.entry(None, None)), _qualified(rhs, right.entry(None, None)), ""
     if not left.shape.same(right.shape):
         raise ShapeError(f"the left side {left.shape}, the right side {right.shape}")
     i = rows if left.shape.rows is not None else None

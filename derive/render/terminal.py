@@ -19,7 +19,8 @@ __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "
 
 MAX_ROWS = 300  # a file's table draws every step up to this many; beyond, only those not passed, this many
 
-_MACROS = {r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
+_MACROS = {r"\cdots": "⋯", r"\ldots": "…", r"\dots": "…", r"\Delta": "Δ",
+           r"\delta": "δ", r"\lambda": "λ", r"\partial": "∂", r"\sum": "Σ", r"\cdot": "·", r"\Vert": "‖",
            r"\left": "", r"\right": "", r"\!": "", r"\,": " ", r"\ ": " ", r"\nabla": "∇", r"\odot": "⊙",
            r"\circ": "∘", r"\bullet": "•", r"^\top": "ᵀ", r"^{\top}": "ᵀ", r"\top": "ᵀ", r"\intercal": "ᵀ",
            r"\mathbb{1}": "𝟙", r"\sigma": "σ", r"\|": "‖", r"\equiv": "≡", r"\triangleq": "≜", r"\coloneqq": "≔"}
