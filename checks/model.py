@@ -135,8 +135,8 @@ def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, 
     """derive's candidate models, the given one in the seed's convention first: each convention, with
     the given activation, then (when it is the generic f) with each concrete one of the registry, so σ
     in a definition reads as the logistic activation; and with the given loss and output layer, then
-    (when they are the seed's) with each loss of the registry, its output as the hidden layers' or the
-    one it is written for (softmax for categorical). A concrete activation given, and what the front
+    (when they are the seed's) with each loss of the registry, its output as the hidden layers', linear,
+    softmax, or the one it is written for. A concrete activation given, and what the front
     matter ``declared`` (derive.reader.frontmatter) fixes, are not varied. Only what the file's ``text``
     could name is tried: an activation its LaTeX spells or its rows ``called`` (relu for \\max(0, z) and the
     step \\mathbb{1}[z > 0]), a log loss where it writes a log, softmax where it writes an exponential; and, when
@@ -160,7 +160,8 @@ def variants(nets: tuple[Network, ...], declared: dict[str, str] | None = None, 
     models = [(losses.loss(declared.get("loss", base.loss)), losses.output(declared.get("output", base.output)))]
     if "loss" not in declared and "output" not in declared and base.seed_model:
         models += [(lo, out) for lo in losses.LOSSES.values() for out in (losses.SAME, *losses.OUTPUTS.values())
-                   if (lo, out) != models[0] and (out is losses.SAME or out.name == "linear" or lo.linked(out))
+                   if (lo, out) != models[0]
+                   and (out is losses.SAME or out.name == "linear" or out.coupled or lo.linked(out))
                    and ("log" in text or lo.domain is None) and (not out.coupled or "e^" in text or "exp" in text)]
         if layered:  # a unit-by-unit output layer of another activation than the hidden layers'
             models += [(lo, losses.output(a.name)) for lo, out in list(models) if out is losses.SAME

@@ -104,3 +104,12 @@ def test_cross_entropy_with_a_softmax_output_on_the_command_line_is_the_categori
     out = " ".join(capsys.readouterr().out.split())
     assert "loss categorical" in out and "δ^{n_l}_i = a^{n_l}_i - y_i" in out
     assert "6 of 6 proofs hold for all widths and depths" in out
+
+
+def test_a_squared_loss_over_a_softmax_output_is_read_from_its_definitions_alone():
+    prelude = SQUARED_SOFTMAX.split("---\n", 2)[2]  # no front matter
+    report = check_text(f"{prelude}\n$$\n\\delta^{{n_l}}_i = a^{{n_l}}_i - y_i\n$$\n", "t.md", NETS)
+    assert report.model.startswith("squared loss, softmax output"), report.model
+    *definitions, residual = report.results
+    assert all(r.status is Status.DEFINITION for r in definitions)
+    assert residual.status is Status.FAILED  # a − y is the cross-entropy's residual, not the squared loss's
