@@ -158,3 +158,16 @@ def test_a_long_file_is_summarised_and_its_wrong_rows_are_still_listed(tmp_path,
     assert main(["check", str(short), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert out.count("✓ passed") == 9 and "the table lists" not in out
+
+
+@pytest.mark.parametrize("row, reason", [
+    (r"\frac{1}{z^l_i - z^l_i} = 0", "division by zero"),
+    (r"(z^l_i - z^l_i)^{-1} = 0", "division by zero"),
+    (r"\log(z^l_i - z^l_i) = 0", "log 0 is undefined"),
+    (r"\sum_{k=0}^{m} J(W,b;x^{(k)},y^{(k)}) = 0", "sample 0 does not exist"),
+])
+@pytest.mark.parametrize("engine", ["symengine", "sympy"])
+def test_an_undefined_value_is_a_reason_on_both_engines(row, reason, engine):
+    nets = tuple(Network(s, engine=engine) for s in DEFAULT_SIZES)
+    (result,) = check_text(f"$$\n{row}\n$$\n", "t.md", nets).results
+    assert result.status is Status.NOT_CHECKED and reason in result.reason, result.reason

@@ -156,7 +156,7 @@ class _Evaluator:
 
     def _sample_of(self, node: Sym, env: Env) -> int | None:
         if node.sample is None or (isinstance(node.sample, Var) and node.sample.name in env.samples):
-            return None if node.sample is None else env.samples[node.sample.name]
+            return None if node.sample is None else self.table.sample(env.samples[node.sample.name])
         return self.table.sample(self.index(node.sample, env))
 
     def add(self, node: Add, env: Env):
@@ -178,7 +178,7 @@ class _Evaluator:
         den = self.value(node.den, env)
         if isinstance(den, (Vec, Mat)):
             raise NotUnderstood(f"division by the vector {node.den}")
-        if den == 0:  # 1/0, 0/0: undefined, also under a derivative (never differentiated away)
+        if den == 0 or self.xp.expand(den) == 0:  # 1/0, 1/(z − z): undefined, also under a derivative
             raise NotUnderstood(f"division by zero in {node}")
         return scale(self.value(node.num, env), self.table.defined(1 / den, node))
 
@@ -199,7 +199,7 @@ class _Evaluator:
 
     def _power(self, base, exp, node: Pow):
         """base**exp, refusing 0 to a negative power and a negative number to a fractional one."""
-        if getattr(exp, "is_Number", False) and exp < 0 and base == 0:
+        if getattr(exp, "is_Number", False) and exp < 0 and (base == 0 or self.xp.expand(base) == 0):
             raise NotUnderstood(f"division by zero in {node}")
         if getattr(base, "is_negative", None) is True and getattr(exp, "is_Integer", True) is False:
             raise NotUnderstood(f"{node} is not a real number")

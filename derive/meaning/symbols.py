@@ -171,8 +171,8 @@ class SymbolTable:
         return self.net.x(sample) if name == "x" else self.net.y(sample)
 
     def sample(self, k: int) -> int:
-        if not 1 <= k <= self.net.m:
-            raise Unfit(f"sample {k} does not exist (m = {self.net.m})")
+        if not 1 <= k <= self.net.m:  # (sample 0 is on no network; sample m + 1 is on a larger one)
+            raise (Unfit if k > 0 else NotUnderstood)(f"sample {k} does not exist (samples run 1..m, m = {self.net.m})")
         return k
 
     def function(self, name: str) -> Callable | None:
@@ -213,7 +213,7 @@ class SymbolTable:
         undefined there: log 0, the log of a negative number, a base 1, or an engine's zoo, nan or ±oo."""
         if name == "log":
             for v in (x,) if base is None else (x, base):
-                if v == 0:
+                if v == 0 or self.xp.expand(v) == 0:  # z − z is 0 only once expanded (symengine keeps E − (E))
                     raise NotUnderstood(f"log 0 is undefined (in {where})")
                 if getattr(v, "is_negative", None) is True:
                     raise NotUnderstood(f"the log of a negative number is undefined (in {where})")
