@@ -3,6 +3,8 @@ error that never passes, and everything else is still checked and reported. Faul
 
 from __future__ import annotations
 
+import codecs
+import re
 import warnings
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import checks.derivation as derivation
 from checks.derivation import DEFAULT_SIZES, check_text
 from checks.results import Status
 from derive.cli import main
+from derive.errors import ReadError
 from derive.model.network import Network
 from derive.render.terminal import MAX_ROWS
 
@@ -171,3 +174,25 @@ def test_an_undefined_value_is_a_reason_on_both_engines(row, reason, engine):
     nets = tuple(Network(s, engine=engine) for s in DEFAULT_SIZES)
     (result,) = check_text(f"$$\n{row}\n$$\n", "t.md", nets).results
     assert result.status is Status.NOT_CHECKED and reason in result.reason, result.reason
+
+
+ENCODED = "$$\nx_1 = x_1\n$$\n\n$$\nx_1 = 2 x_1\n$$\n"
+
+
+@pytest.mark.parametrize("data", [ENCODED.encode("utf-16"), codecs.BOM_UTF16_BE + ENCODED.encode("utf-16-be"),
+                                  ENCODED.replace("\n", "\r").encode(), ENCODED.replace("\n", "\r\n").encode(),
+                                  codecs.BOM_UTF8 + ENCODED.encode()])
+def test_byte_order_marks_and_line_endings_are_read_with_the_editors_line_numbers(data, tmp_path):
+    path = tmp_path / "post.md"
+    path.write_bytes(data)
+    report = derivation.check_file(path, NETS)
+    assert [(r.step.line, r.status) for r in report.results] == [(2, Status.PASSED), (6, Status.FAILED)]
+
+
+@pytest.mark.parametrize("data, message", [(ENCODED.encode("utf-16-le"), "binary file (contains NUL bytes)"),
+                                           (b"$$ x_1 = \xff $$", "not UTF-8 text (invalid byte at offset 9)")])
+def test_text_without_a_mark_must_be_utf8(data, message, tmp_path):
+    path = tmp_path / "post.md"
+    path.write_bytes(data)
+    with pytest.raises(ReadError, match=re.escape(message)):
+        derivation.check_file(path, NETS)

@@ -24,7 +24,8 @@ from derive.reader.ast import (
     Transpose,
     Var,
 )
-from derive.reader.extract import Block, Row, display_equations, read_text
+from derive.reader.extract import Block, Row, display_equations
+from derive.reader.files import read_text
 from derive.reader.parse import MAX_DEPTH, parse_equation, parse_expression
 
 __all__ = [

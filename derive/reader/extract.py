@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import functools
 import re
-import stat
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from derive.errors import ReadError
 from derive.reader.joined import equations
 
-__all__ = ["MAX_BYTES", "ENVIRONMENTS", "ALIGNED", "Row", "Block", "read_text", "display_equations"]
+__all__ = ["ENVIRONMENTS", "ALIGNED", "Row", "Block", "display_equations"]
 
-MAX_BYTES = 2 * 1024 * 1024
 
 # How each display environment is read. ROWS: rows split at \\, each its own equation; CHAIN: the same, and
 # a row that starts with &= continues the chain of the row above; ONE: the body is one equation whose \\
@@ -91,39 +87,6 @@ class Block:
     rows: tuple[Row, ...]
     error: str | None = None
     skip: bool = False
-
-
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file of at most MAX_BYTES.
-
-    Raises ReadError with a one-line message for a missing, unreadable, binary or too large file.
-
-    >>> read_text("/nonexistent/post.md")
-    Traceback (most recent call last):
-    ...
-    derive.errors.ReadError: /nonexistent/post.md: no such file
-    """
-    p = Path(path)
-    try:
-        info = p.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ReadError(f"{p}: is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ReadError(f"{p}: not a regular file")
-        with p.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ReadError(f"{p}: no such file") from None
-    except OSError as e:
-        raise ReadError(f"{p}: cannot read ({e.strerror or e})") from None
-    if (size := max(info.st_size, len(data))) > MAX_BYTES:
-        raise ReadError(f"{p}: file too large: {size / 2**20:.1f} MB (limit {MAX_BYTES // 2**20} MB)")
-    if b"\0" in data:
-        raise ReadError(f"{p}: binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as e:
-        raise ReadError(f"{p}: not UTF-8 text (invalid byte at offset {e.start})") from None
 
 
 class _Cursor:
