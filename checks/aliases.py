@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from checks.model import LOSS_LETTERS
+from checks.model import LOSS_LETTERS, written_as_definition
 from checks.results import Step
-from derive.errors import DeriveError
 from derive.meaning.indices import INDEX_LETTERS
-from derive.reader import parse_equation
 from derive.reader.ast import Call, Mul, Node, Sum, Sym, Var, descendants, rebuild
 
 __all__ = ["named"]
@@ -39,7 +37,7 @@ def named(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
         if step.lhs is not None and step.rhs is not None and not step.reason:
             lhs, rhs = _expand(step.lhs, names), _expand(step.rhs, names)
             step = replace(step, lhs=lhs, rhs=rhs)
-            if step.own_lhs and _new(lhs) and _defines(step.text):
+            if step.own_lhs and _new(lhs) and written_as_definition(step.text):
                 if _unknown(lhs) & _unknown(rhs):  # e_i := e_i + 1 names nothing
                     out.append(replace(step, reason=f"{lhs} is defined in terms of itself"))
                     continue
@@ -57,13 +55,6 @@ def _new(lhs: Node) -> bool:
 
 def _unknown(node: Node) -> set[str]:
     return {n.name for n in descendants(node) if isinstance(n, Sym) and n.name not in KNOWN}
-
-
-def _defines(text: str) -> bool:
-    try:
-        return parse_equation(text).defines
-    except DeriveError:
-        return False
 
 
 def _expand(node: Node, names: list[_Name]) -> Node:

@@ -34,7 +34,7 @@ from derive.reader import parse_equation
 from derive.reader.ast import Call, Derivative, Node, Qualified, Sym, Var, descendants
 from derive.reader.conditions import RELU, STEP
 
-__all__ = ["Model", "defined", "read_model", "variants"]
+__all__ = ["Model", "defined", "read_model", "variants", "written_as_definition", "LOSS_LETTERS"]
 
 LOSS_LETTERS = frozenset({"J", "C", "L", "E"})
 HIDDEN_LAYERS, OUTPUT_LAYER = "the hidden layers", "the output layer"  # the forward pass, defined layer by layer
@@ -93,7 +93,7 @@ def defined(step: Step, first_of_row: bool) -> str | None:
         return f"the activation {lhs.name}"
     if isinstance(lhs, Sym) and lhs.name == "delta" and isinstance(rhs, Derivative):
         return "the residual δ"
-    if _written_as_definition(step):
+    if written_as_definition(step.text):
         return f"{lhs}"
     return None
 
@@ -120,9 +120,10 @@ def _variable(node: Node) -> bool:
     return isinstance(node, Var) or (isinstance(node, Sym) and _bare(node) and node.name not in ("x", "y"))
 
 
-def _written_as_definition(step: Step) -> bool:
+def written_as_definition(text: str) -> bool:
+    """Whether a row is written with a defining sign (:=, \\equiv, \\triangleq, \\coloneqq)."""
     try:
-        return parse_equation(step.text).defines
+        return parse_equation(text).defines
     except DeriveError:
         return False
 

@@ -20,5 +20,5 @@ def vector_forms(report: Report) -> dict[str, StepResult]:
         return {}
     text = "\n\n".join(f"$$\n{c.vector}\n$$" for c in claims)
     checked = check_text(text, "vector forms", (report.net,), report.settings).results
-    by_line = {r.step.line: r for r in checked}
-    return {c.id: by_line[4 * k + 2] for k, c in enumerate(claims)}
+    by_text = {r.step.text: r for r in checked}  # one row, one equation each
+    return {c.id: by_text[c.vector] for c in claims}
