@@ -156,9 +156,21 @@ class Tally:
     def __init__(self, draws: int):
         self.draws, self.max_abs, self.max_rel, self.reason = draws, 0.0, 0.0, ""
         self.worst: Worst | None = None
+        self.undefined = 0  # draws where both sides are NaN: outside the domain of both, nothing to compare
 
     def add(self, labels: list[str], activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
-        """Fold in entries (rows) over all draws (columns); False once a side is NaN or inf."""
+        """Fold in entries (rows) over all draws (columns); False once one side is NaN or inf, or both
+        sides are NaN at every draw of an entry (then nothing was compared)."""
+        both = np.isnan(auto) & np.isnan(hand)
+        if both.any():
+            if both.all(axis=1).any():
+                row = int(np.argmax(both.all(axis=1)))
+                self.worst = Worst(labels[row], 1, activation, float("nan"), float("nan"))
+                self.max_abs = self.max_rel = float("nan")
+                self.reason = f"both sides are undefined (NaN) at every draw of {labels[row]} ({activation})"
+                return False
+            self.undefined += int(both.sum())
+            auto, hand = np.where(both, 0.0, auto), np.where(both, 0.0, hand)
         if not np.isfinite(auto - hand).all():  # one pass; NaN or inf on either side shows here
             for side, values in (("automatic", auto), ("hand", hand)):
                 bad = ~np.isfinite(values)
@@ -172,6 +184,7 @@ class Tally:
         scale = np.maximum(np.abs(auto), np.abs(hand))
         np.maximum(scale, 1.0, out=scale)
         rel = np.divide(err, scale, out=scale)
+        rel[both] = -1.0  # never the worst draw
         self.max_abs = max(self.max_abs, float(err.max()))
         e, d = np.unravel_index(int(np.argmax(rel)), rel.shape)
         if self.worst is None or rel[e, d] > self.max_rel:
@@ -182,7 +195,7 @@ class Tally:
     def result(self, rtol: float) -> NumericResult:
         ok = not self.reason and self.max_rel <= rtol
         return NumericResult(Status.PASSED if ok else Status.FAILED, self.max_abs, self.max_rel, self.worst,
-                             self.draws, self.reason)
+                             self.draws, self.reason, self.undefined)
 
 
 def check_numeric(claim: Claim, evaluators: list[Evaluator], rtol: float = Settings.rtol) -> NumericResult:

@@ -22,7 +22,6 @@ not rounding). Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import cache
 
@@ -188,16 +187,15 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
 
 
 def _digits(a, h) -> int:
-    """Enough significant digits (12 or more, at most 60) for a and h to print differently."""
-    scale = max(abs(a), abs(h))
-    gap = abs(a - h)
+    """Enough significant digits (12 or more, at most 60) for a and h to print differently: 12 more than
+    the decimal exponent of scale/gap, counted on an integer (exact for rationals, no floating log)."""
+    scale, gap = max(abs(a), abs(h)), abs(a - h)
     if scale == 0 or gap == 0:
         return 12
-    try:  # in floating point: a symbolic log of a ratio near 1 cannot always be rounded
-        ratio = float(scale / gap)
-    except OverflowError:
-        return 60
-    return 60 if not math.isfinite(ratio) else min(60, 12 + max(0, int(math.log10(max(ratio, 1.0)))))
+    whole, extra = int(scale / gap), 0
+    while whole >= 10 and extra < 48:
+        whole, extra = whole // 10, extra + 1
+    return 12 + extra
 
 
 def _shown(value, digits: int = 12) -> str:

@@ -14,7 +14,8 @@ def _parsed(convert, expected: str):
         try:
             return convert(text)
         except (ValueError, ZeroDivisionError, OverflowError):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+            shown = text if len(text) <= 60 else f"{text[:40]}… ({len(text):,} characters)"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {shown!r}") from None
     return parse
 
 

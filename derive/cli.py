@@ -11,12 +11,13 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
-from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, bench, primitives, writable, write
-from derive.errors import DeriveError, SpecError
+from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, Listened, bench, primitives, writable, write
+from derive.errors import DeriveError, SpecError, one_line
 
 if TYPE_CHECKING:
     from checks.results import FileSummary
@@ -197,23 +198,29 @@ def _check_files(args) -> int:
     output = {"json": args.json, "single": single, "progress": single and not args.quiet, "width": console.width,
               "colour": console.is_terminal}
     work = [(str(p), spec, settings, output, given) for p in args.files]
-    if jobs == 1 or len(work) == 1:
-        results = [_check_one(*w) for w in work]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            results = list(pool.map(_check_one, *zip(*work)))
     worst = EXIT_PASS
-    for code, text, summary in results:
+    summaries: list[FileSummary] = []
+    for code, text, summary in _checked(work, jobs):  # each file's report (a JSON line) as soon as it is ready
         if summary.error:
-            print(summary.error, file=sys.stderr)
+            print(one_line(summary.error), file=sys.stderr)
         sys.stdout.write(text)
-        worst = max(worst, code)
-    if len(results) > 1 and not args.json:
+        sys.stdout.flush()
+        worst, summaries = max(worst, code), [*summaries, summary]
+    if len(summaries) > 1 and not args.json:
         from derive.render.terminal import render_summary
-        render_summary([summary for _, _, summary in results], console)
+        render_summary(summaries, console)
     return worst
+
+
+def _checked(work: list, jobs: int) -> Iterator[tuple[int, str, FileSummary]]:
+    """``_check_one`` of each file, in order, in ``jobs`` worker processes."""
+    if jobs == 1 or len(work) == 1:
+        yield from (_check_one(*w) for w in work)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+        yield from pool.map(_check_one, *zip(*work))
 
 
 def _export_file(args, targets: list, writers: dict) -> int:
@@ -275,17 +282,23 @@ def _export(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    out, sys.stdout = sys.stdout, Listened(sys.stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = out
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = _parser().parse_args(negatives(sys.argv[1:] if argv is None else argv))
         return {"check": _check, "export": _export, "bench": bench, "primitives": primitives}[args.command](args)
     except DeriveError as exc:
-        print(f"derive: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
-        sys.stderr.close()
+        print(f"derive: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # an output that cannot be written (a full disk, a path that vanished): one line
-        print(f"derive: error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
+        print(one_line(f"derive: error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}"),
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

@@ -3,12 +3,15 @@ exit codes of all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from derive.errors import ReadError, SpecError
 
-__all__ = ["bench", "primitives", "writable", "write", "EXIT_PASS", "EXIT_FAIL", "EXIT_USAGE"]
+__all__ = ["bench", "primitives", "writable", "write", "Listened", "EXIT_PASS", "EXIT_FAIL", "EXIT_USAGE"]
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2  # every claim passed; one failed (or was not checked); bad input
 
@@ -30,6 +33,34 @@ def write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ReadError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+class Listened:
+    """Standard output that goes quiet once its reader has left (``derive check | head``): the rest is dropped,
+    and the exit code stays the verdict however early the reader left."""
+
+    def __init__(self, out: TextIO):
+        self._out, self.left = out, False
+
+    def write(self, text: str) -> int:
+        self._quietly(lambda: self._out.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._quietly(self._out.flush)
+
+    def _quietly(self, act: Callable[[], object]) -> None:
+        if self.left:
+            return
+        try:
+            act()
+        except BrokenPipeError:
+            self.left = True
+            with contextlib.suppress(OSError, ValueError):  # the flush at exit must not find the pipe either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self._out.fileno())
+
+    def __getattr__(self, name: str):
+        return getattr(self._out, name)
 
 
 def bench(args) -> int:

@@ -1,6 +1,12 @@
 """The few errors derive raises; the CLI turns each into one line and exit code 2."""
 
-__all__ = ["DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError", "NotUnderstood"]
+__all__ = ["DeriveError", "SpecError", "ClaimError", "ReadError", "ParseError", "NotUnderstood", "one_line"]
+
+
+def one_line(text: str) -> str:
+    """``text`` with each unprintable character escaped as Python writes it (a newline in a path as \\n),
+    so a message naming it stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class DeriveError(Exception):

@@ -210,7 +210,12 @@ class SymbolTable:
 
     def apply(self, name: str, unary: Callable, x, where: object, base=None) -> Any:
         """``unary(x)``, the function ``name`` (a logarithm to ``base`` when given), refusing what is
-        undefined there: log 0, the log of a negative number, a base 1, or an engine's zoo, nan or ±oo."""
+        undefined there: log 0, the log of a negative number, a base 1, or an engine's zoo, nan or ±oo.
+        e^{c log u + r} is u^c e^r (c a number), as SymPy writes it on construction, so both engines read it alike."""
+        if name == "exp":
+            powers, rest = self._logs_out(x)
+            if powers:
+                return self.defined(self.xp.Mul(*powers) * unary(rest), where)
         if name == "log":
             for v in (x,) if base is None else (x, base):
                 if v == 0 or self.xp.expand(v) == 0:  # z − z is 0 only once expanded (symengine keeps E − (E))
@@ -223,6 +228,19 @@ class SymbolTable:
                 exact = _exact_log(x, base)
                 return self.eng.number(exact) if exact is not None else self.defined(unary(x) / unary(base), where)
         return self.defined(unary(x), where)
+
+    def _logs_out(self, x) -> tuple[list, Any]:
+        """The terms c log u of the sum ``x`` as powers u^c, and what is left of ``x``."""
+        powers, rest = [], []
+        for term in x.args if x.is_Add else (x,):
+            factors = term.args if term.is_Mul else (term,)
+            numbers = [f for f in factors if f.is_Number]
+            logs = [self.eng.applied(f) for f in factors if not f.is_Number]
+            if len(logs) == 1 and logs[0] is not None and logs[0][0].name == "log":
+                powers.append(logs[0][1] ** self.xp.Mul(*numbers))
+            else:
+                rest.append(term)
+        return powers, self.xp.Add(*rest)
 
     def defined(self, value, where: object) -> Any:
         """``value``, unless the engine made it undefined: zoo (a division by zero), nan, ±oo, or not real."""

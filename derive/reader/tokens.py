@@ -41,6 +41,7 @@ _ALIASES = {"cdot": "mul", "times": "mul", "{": "\\{", "}": "\\}", "lbrace": "\\
             "odot": "hadamard", "circ": "hadamard", "bullet": "hadamard"}
 DEFINES = frozenset({"\\equiv", "\\triangleq", "\\coloneqq", "\\eqqcolon", ":="})  # an "=" that defines
 _CHARS = frozenset("+-=()[]{}^_',;/.")
+MAX_DIGITS = 1000  # of a number as written (an exact number a power may make is bounded apart)
 # Comparisons, read only in an indicator (\mathbb{1}[z > 0]) or a row's layer qualifier (\text{for } l < n_l).
 COMPARISONS = {">": ">", "<": "<", "gt": ">", "lt": "<", "geq": ">=", "ge": ">=", "geqslant": ">=", "leq": "<=",
                "le": "<=", "leqslant": "<=", "neq": "!=", "ne": "!="}
@@ -271,6 +272,8 @@ def tokenize(text: str) -> list[Tok]:
         if kind == "cs":
             tok, pos = _control(text, s[1:], col, pos)
         elif kind == "num":
+            if len(s) > MAX_DIGITS:
+                raise fail(f"a number of {len(s):,} digits (at most {MAX_DIGITS:,})", col)
             tok = Tok("num", s, col)
         elif s.isascii() and s.isalpha():
             tok = Tok("name", s, col)

@@ -84,6 +84,8 @@ def _numeric(num: NumericResult | None, sides: tuple[str, str]) -> dict | None:
            "max_rel_error": _number(num.max_rel_error), "worst": worst, "draws": num.draws}
     if num.reason:
         out["reason"] = num.reason
+    if num.undefined:
+        out["undefined_on_both_sides"] = num.undefined
     return out
 
 

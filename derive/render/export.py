@@ -7,6 +7,7 @@ heading, with what refuted it.
 from __future__ import annotations
 
 from checks.results import ClaimResult, FileReport, Report, Status, StepResult
+from derive.errors import one_line
 
 __all__ = ["latex", "markdown", "file_latex", "file_markdown"]
 
@@ -126,7 +127,7 @@ def _rows(report: FileReport) -> dict[str, list[tuple[str, list[str]]]]:
                                                    "Rows that did not pass (not verified)": []}
     for (line, text), results in rows.items():
         statuses = {r.status for r in results}
-        where = f"{report.path}:{line}"
+        where = f"{one_line(report.path)}:{line}"
         if statuses == {Status.PASSED}:
             scopes = {r.scope.label if r.scope else "proved on the test networks" for r in results}
             worst = max(r.numeric.max_rel_error for r in results if r.numeric)
@@ -143,7 +144,7 @@ def _rows(report: FileReport) -> dict[str, list[tuple[str, list[str]]]]:
 def file_latex(report: FileReport) -> str:
     """A file's rows as a complete LaTeX document, each as written, under what derive found of it."""
     out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
-           r"\begin{document}", rf"\section*{{{_tex_text(report.path)}, checked by derive}}",
+           r"\begin{document}", rf"\section*{{{_tex_text(one_line(report.path))}, checked by derive}}",
            _tex_text(f"Model: {report.model}."), ""]
     for heading, rows in _rows(report).items():
         if rows:
@@ -156,7 +157,7 @@ def file_latex(report: FileReport) -> str:
 
 def file_markdown(report: FileReport) -> str:
     """A file's rows as Markdown with $$ display blocks, each as written, under what derive found of it."""
-    out = [f"# {report.path}, checked by derive", "", f"Model: {report.model}.", ""]
+    out = [f"# {one_line(report.path)}, checked by derive", "", f"Model: {report.model}.", ""]
     for heading, rows in _rows(report).items():
         if rows:
             out += [f"## {heading}", ""]

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
+from derive.errors import one_line
 from derive.render.document import lam_text, model_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text", "MAX_ROWS"]
@@ -176,7 +177,7 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
         return
     net = report.nets[0]
     sizes = " and ".join(",".join(map(str, n.sizes)) for n in report.nets)
-    console.print(Text(f"derive · {report.path}", style="bold"))
+    console.print(Text(f"derive · {one_line(report.path)}", style="bold"))
     console.print(f"networks  {sizes} · f {net.activation.name} · m = {net.m} · λ {lam_text(net)}")
     if report.model:
         console.print(f"model     {report.model}")
@@ -214,7 +215,7 @@ def _file_failures(report: FileReport, console: Console) -> None:
     for r in failed:
         lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
         seen_chains.add(r.step.chain)
-        console.print(Text(f"✗ {report.path}:{r.step.line} ({lead}, in the equation at line {r.step.chain})",
+        console.print(Text(f"✗ {one_line(report.path)}:{r.step.line} ({lead}, in the equation at line {r.step.chain})",
                            style="bold red"))
         detail(console, f"left:  {r.step.lhs}")
         detail(console, f"right: {r.step.rhs}")
@@ -243,12 +244,12 @@ def file_summary(report: FileReport) -> str:
               + (f"{row.definitions} definitions, " if row.definitions else "")
               + f"{row.skipped} skipped, {row.not_checked} not checked")
     if not report.checked:
-        return f"FAIL  {report.path}: no equation could be checked ({counts})"
+        return f"FAIL  {one_line(report.path)}: no equation could be checked ({counts})"
     why = ""
     if row.not_checked:
         why = (" (--allow-unchecked: not checked is accepted)" if report.settings.allow_unchecked else
                " (not checked is not passed; --allow-unchecked accepts it)")
-    return f"{'PASS' if report.passed else 'FAIL'}  {report.path}: {counts}{why}"
+    return f"{'PASS' if report.passed else 'FAIL'}  {one_line(report.path)}: {counts}{why}"
 
 
 def render_summary(rows: list[FileSummary], console: Console) -> None:
