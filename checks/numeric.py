@@ -156,18 +156,18 @@ class Tally:
     def __init__(self, draws: int):
         self.draws, self.max_abs, self.max_rel, self.reason = draws, 0.0, 0.0, ""
         self.worst: Worst | None = None
-        self.undefined = 0  # draws where both sides are NaN: outside the domain of both, nothing to compare
+        self.undefined = 0  # draws where neither side is finite (log 0, 0/0, overflow): nothing to compare
 
     def add(self, labels: list[str], activation: str, auto: np.ndarray, hand: np.ndarray) -> bool:
-        """Fold in entries (rows) over all draws (columns); False once one side is NaN or inf, or both
-        sides are NaN at every draw of an entry (then nothing was compared)."""
-        both = np.isnan(auto) & np.isnan(hand)
+        """Fold in entries (rows) over all draws (columns); False once one side only is NaN or inf, or neither
+        side is finite at every draw of an entry (then nothing was compared)."""
+        both = ~np.isfinite(auto) & ~np.isfinite(hand)
         if both.any():
             if both.all(axis=1).any():
                 row = int(np.argmax(both.all(axis=1)))
                 self.worst = Worst(labels[row], 1, activation, float("nan"), float("nan"))
                 self.max_abs = self.max_rel = float("nan")
-                self.reason = f"both sides are undefined (NaN) at every draw of {labels[row]} ({activation})"
+                self.reason = f"neither side is finite (NaN or inf) at any draw of {labels[row]} ({activation})"
                 return False
             self.undefined += int(both.sum())
             auto, hand = np.where(both, 0.0, auto), np.where(both, 0.0, hand)

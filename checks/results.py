@@ -121,7 +121,7 @@ class NumericResult:
     worst: Worst | None
     draws: int
     reason: str = ""  # why it failed when a value was NaN or inf
-    undefined: int = 0  # (entry, draw) pairs where both sides were NaN, so not compared
+    undefined: int = 0  # (entry, draw) pairs where neither side was finite, so not compared
 
     @property
     def passed(self) -> bool:

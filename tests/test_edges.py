@@ -50,9 +50,17 @@ def test_draws_outside_both_sides_domain_are_not_compared_and_are_counted():
     assert _one(r"\log(a^2_1 - 0.5) = \log(a^2_1 - 0.5) + 10^{-3}").status is Status.FAILED  # the twin
 
 
+def test_log_0_on_both_sides_is_not_compared_either():
+    nets = tuple(Network(s, activation="relu") for s in DEFAULT_SIZES)  # relu(z) = 0 for z < 0: log 0 = −inf
+    (same,) = check_text("$$\n\\log(a^2_1) = \\log(a^2_1)\n$$\n", "t.md", nets).results
+    assert same.status is Status.PASSED and same.numeric.undefined > 0
+    (off,) = check_text("$$\n\\log(a^2_1) = \\log(2 a^2_1)\n$$\n", "t.md", nets).results
+    assert off.status is Status.FAILED
+
+
 def test_undefined_at_every_draw_is_never_a_pass():
     nowhere = _one(r"\log(a^2_1 - 2) = \log(a^2_1 - 2)")  # a ≤ 1 for sigmoid: no draw has a value
-    assert nowhere.status is Status.FAILED and "undefined (NaN) at every draw" in nowhere.numeric.reason
+    assert nowhere.status is Status.FAILED and "neither side is finite (NaN or inf) at any draw" in nowhere.numeric.reason
 
 
 def test_one_side_undefined_where_the_other_has_a_value_fails():

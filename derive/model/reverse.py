@@ -27,7 +27,7 @@ def _local(eng: Engine, node) -> list[tuple[Any, Any]]:
     if applied is not None:
         fn, arg = applied
         if fn.grad is None:
-            raise ValueError(f"reverse mode has no rule to differentiate {fn.name}")
+            raise ValueError(f"the derivative of {fn.name} ({fn.name}') is not read")
         return [(arg, fn.grad(node, arg, eng.ops))]
     xp = eng.xp
     if node.is_Add:

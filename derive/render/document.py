@@ -85,7 +85,7 @@ def _numeric(num: NumericResult | None, sides: tuple[str, str]) -> dict | None:
     if num.reason:
         out["reason"] = num.reason
     if num.undefined:
-        out["undefined_on_both_sides"] = num.undefined
+        out["not_finite_on_both_sides"] = num.undefined
     return out
 
 
