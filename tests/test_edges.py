@@ -60,7 +60,7 @@ def test_log_0_on_both_sides_is_not_compared_either():
 
 def test_undefined_at_every_draw_is_never_a_pass():
     nowhere = _one(r"\log(a^2_1 - 2) = \log(a^2_1 - 2)")  # a ≤ 1 for sigmoid: no draw has a value
-    assert nowhere.status is Status.FAILED and "neither side is finite (NaN or inf) at any draw" in nowhere.numeric.reason
+    assert nowhere.status is Status.FAILED and "neither side is finite" in nowhere.numeric.reason
 
 
 def test_one_side_undefined_where_the_other_has_a_value_fails():
