@@ -132,13 +132,17 @@ def _networks(spec: dict, default: tuple) -> tuple:
     return tuple(Network(sizes, **fields) for sizes in ((spec["sizes"],) if spec["sizes"] else default))
 
 
-def _refuse_if_too_large(net, settings: Settings, force: bool) -> None:
-    from checks.budget import estimate
+def _refuse_if_too_large(nets: tuple, settings: Settings, force: bool, files: int = 0, jobs: int = 1) -> None:
+    """Refuse, before any symbol is built, a run estimated too long or too large: the seed's claims on ``nets[0]``,
+    or (``files`` > 0) that many files, ``jobs`` at a time, each on every network of ``nets``."""
+    from checks.budget import estimate, estimate_file
 
-    guess = estimate(net, settings)
+    guess = estimate_file(nets, settings, files, jobs) if files else estimate(nets[0], settings)
     if guess.too_large and not force:
-        raise SpecError(f"sizes {','.join(map(str, net.sizes))} ({net.parameter_count:,} parameters) would take {guess}"
-                        " by derive's estimate; use --force to run anyway")
+        what = f"checking {files} file{'s' * (files > 1)} on " if files else ""
+        raise SpecError(f"{what}sizes {' and '.join(','.join(map(str, n.sizes)) for n in nets)} "
+                        f"({sum(n.parameter_count for n in nets):,} parameters) would take {guess} by derive's "
+                        "estimate; use --force to run anyway")
 
 
 def _report(args):
@@ -147,7 +151,7 @@ def _report(args):
 
     settings = _settings(args)
     (net,) = _networks(_spec(args), ((2, 3, 3, 2),))
-    _refuse_if_too_large(net, settings, args.force)
+    _refuse_if_too_large((net,), settings, args.force)
     with ProgressBar(enabled=not args.quiet) as bar:
         return run(net, settings=settings, progress=bar)
 
@@ -192,8 +196,10 @@ def _check_files(args) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")
-    for net in _networks(spec, ((2, 2),)):  # bad options fail once, before any file is read
-        _refuse_if_too_large(net, settings, args.force)
+    from checks.derivation import DEFAULT_SIZES
+
+    nets = _networks(spec, DEFAULT_SIZES)  # bad options fail once, before any file is read
+    _refuse_if_too_large(nets, settings, args.force, len(args.files), min(jobs, len(args.files)))
     single = len(args.files) == 1
     output = {"json": args.json, "single": single, "progress": single and not args.quiet, "width": console.width,
               "colour": console.is_terminal}
