@@ -42,6 +42,6 @@ class Estimate:
 def estimate(net: Network, settings: Settings) -> Estimate:
     """A rough, deliberately generous estimate for checking the seed's claims on ``net``."""
     p = net.parameter_count
-    factor = _SLOWER.get((net.engine, method_for(settings.method, p)), 1.0) * (net.m / 2) ** 0.5
+    factor = _SLOWER.get((net.engine, method_for(settings.method, net)), 1.0) * (net.m / 2) ** 0.5
     numeric_mb = 3 * p * settings.draws * 8 * (net.m + 3) * len(tested(net.activation)) / 1e6
     return Estimate(_REF_S * (p / _REF_P) ** 2.7 * factor, _REF_MB * (p / _REF_P) ** 1.6 + numeric_mb)

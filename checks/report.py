@@ -21,7 +21,7 @@ from derive.settings import Settings
 
 __all__ = ["run", "PHASES"]
 
-PHASES = ("build", "differentiate", "symbolic check", "lambdify", "numeric check")
+PHASES = ("build", "differentiate", "symbolic check", "evaluate", "numeric check")
 
 
 @contextmanager
@@ -63,9 +63,9 @@ def run(net: Network, claims: tuple[Claim, ...] | None = None, settings: Setting
                                         settings.seed))
             done += n
     evaluators = evaluators_for(d, draw(net, settings.draws, settings.seed))
-    with _timed(timings, "lambdify"):
+    with _timed(timings, "evaluate"):
         for ev in evaluators:
-            say(f"lambdify · {ev.act.name}", done, total)
+            say(f"evaluate · {ev.act.name}", done, total)
             ev.prepare()
     numeric = []
     with _timed(timings, "numeric check"), np.errstate(all="ignore"):  # an inf or NaN is a result, not a warning

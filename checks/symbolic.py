@@ -22,6 +22,7 @@ not rounding). Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import cache
 
@@ -31,14 +32,17 @@ from checks.results import Failure, Status, SymbolicResult, Verdict
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
 from derive.model.backprop import Claim
-from derive.model.dag import post_order
+from derive.model.dag import children, post_order
 from derive.model.engines import Engine, engine
+from derive.model.network import Network
 from derive.model.views import view_for
 from derive.primitives import Activation, function
 
-__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO"]
+__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO",
+           "EXACT_PATHS"]
 
-EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
+EXACT_UP_TO = 120  # parameters: up to this, "auto" expands exactly (fast there); above, it evaluates modulo p
+EXACT_PATHS = 1024  # … and paths from layer 2 to the output: an expanded δ^2 has about this many terms per entry
 WITNESS_TRIES = 3
 WITNESS_DIGITS = 60  # of a witness in floating point; a difference must survive twice as many
 _SHOWN = 240  # characters of a difference shown in a report
@@ -53,17 +57,32 @@ class Canonical:
         self._calls: dict = {}
 
     def __call__(self, expr):
-        for c in post_order([expr]):  # inner calls first
+        done = lambda node: () if node in self._calls else children(node)  # a rebuilt call's insides are done
+        for c in post_order([expr], done):  # inner calls first
             applied = self.eng.applied(c)
             if c not in self._calls and applied is not None and applied[0].unknown:
                 self._calls[c] = self._rebuild(c)
-        return self.eng.xp.expand(expr.xreplace(self._calls) if self._calls else expr)
+        return self.eng.xp.expand(self._swapped(expr))
+
+    def _swapped(self, expr):
+        """``expr`` with its calls rebuilt: only the outermost are handed to xreplace (which does not look
+        inside what it replaces), so the cost follows ``expr``, not every call met so far."""
+        outer, stack, seen = {}, [expr], set()
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                if node in self._calls:
+                    outer[node] = self._calls[node]
+                else:
+                    stack.extend(children(node))
+        return expr.xreplace(outer) if outer else expr
 
     def _rebuild(self, call):
         """f(e) or f'(e) with e expanded, and the activation's f (if rational) and written f' put in."""
         eng, act, ops = self.eng, self.act, self.eng.ops
         fn, arg = eng.applied(call) or (None, call)
-        arg = eng.xp.expand(arg.xreplace(self._calls) if self._calls else arg)
+        arg = eng.xp.expand(self._swapped(arg))
         a = act.f(arg, ops) if act.rational else ops.f(arg)  # f of any other activation stays unknown
         return a if fn is function("f") else ops.lift(act.fprime(a, arg, ops), arg)
 
@@ -133,9 +152,11 @@ def _against(eng: Engine, act: Activation, auto, hand, seed: int, failure: Failu
     return Verdict(Status.REFUTED, Failure(failure.where, failure.difference, a, h, about, failure.entry))
 
 
-def method_for(method: str, parameters: int) -> str:
-    """The method "auto" stands for on a network with this many parameters."""
-    return method if method != "auto" else ("exact" if parameters <= EXACT_UP_TO else "probabilistic")
+def method_for(method: str, net: Network) -> str:
+    """The method "auto" stands for on ``net``: exact expansion where it stays small (few parameters and few
+    paths through the layers: its terms grow as their product), evaluation modulo p elsewhere."""
+    small = net.parameter_count <= EXACT_UP_TO and math.prod(net.sizes[1:]) <= EXACT_PATHS
+    return method if method != "auto" else ("exact" if small else "probabilistic")
 
 
 def _hand_sides(claim: Claim, d: Derivatives) -> list:
@@ -157,7 +178,7 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
                    method: str = "auto") -> SymbolicResult:
     """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring)."""
     eng, act, q = d.net.eng, d.net.activation, claim.quantity
-    method = method_for(method, d.net.parameter_count)
+    method = method_for(method, d.net)
     sides = _hand_sides(claim, d)
     if not sides:
         return SymbolicResult(Status.VACUOUS, 0, None,

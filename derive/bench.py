@@ -38,7 +38,7 @@ LADDER: list[tuple[tuple[int, ...], int]] = [
 
 #: Phases of ``derive check --timings``: (key in its JSON, column title).
 PHASES: list[tuple[str, str]] = [("build", "build"), ("differentiate", "differentiate"),
-                                 ("symbolic check", "symbolic"), ("lambdify", "lambdify"),
+                                 ("symbolic check", "symbolic"), ("evaluate", "evaluate"),
                                  ("numeric check", "numeric")]
 
 
