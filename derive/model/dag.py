@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from derive.model.engines import Engine
     from derive.primitives import Function
 
-__all__ = ["post_order", "evaluate", "plan", "run", "Plan", "children"]
+__all__ = ["post_order", "evaluate", "plan", "run", "Plan", "Ring", "children"]
 
 
 def children(node) -> tuple:
@@ -95,18 +95,35 @@ def _step(node, applied: dict, slot: dict) -> tuple[str, Any, tuple[int, ...]]:
     raise ValueError(f"cannot evaluate {type(node).__name__}")
 
 
+def _sum(xs: list) -> Any:
+    return reduce(operator.add, xs)
+
+
+def _product(xs: list) -> Any:
+    return reduce(operator.mul, xs)
+
+
+@dataclass(frozen=True)
+class Ring:
+    """How values add, multiply and take integer powers (default: their own operators)."""
+
+    add: Callable[[list], Any] = _sum
+    mul: Callable[[list], Any] = _product
+    pow: Callable[[Any, int], Any] = operator.pow
+
+
 def run(p: Plan, symbol: Callable, number: Callable, call: Callable[[Function, object], object],
-        power: Callable | None = None) -> list:
+        power: Callable | None = None, ring: Ring = Ring()) -> list:
     """The value of each root of ``p``: ``symbol(s)`` and ``number(n)`` give leaf values, ``call(fn, value)``
-    the value of one of the registry's functions at a value; sums, products and integer powers use the
-    values' own arithmetic, other powers ``power(base, exponent)`` if given (else ValueError). A value is
-    dropped once nothing above it needs it, so memory follows the widest cut of the DAG, not its size."""
+    the value of one of the registry's functions at a value; sums, products and integer powers are the
+    ``ring``'s, other powers ``power(base, exponent)`` if given (else ValueError). A value is dropped
+    once nothing above it needs it, so memory follows the widest cut of the DAG, not its size."""
     values: list = [None] * len(p.steps)
     for k, (kind, payload, kids) in enumerate(p.steps):
         if kind == "add":
-            values[k] = reduce(operator.add, [values[c] for c in kids])
+            values[k] = ring.add([values[c] for c in kids])
         elif kind == "mul":
-            values[k] = reduce(operator.mul, [values[c] for c in kids])
+            values[k] = ring.mul([values[c] for c in kids])
         elif kind == "call":
             values[k] = call(payload, values[kids[0]])
         elif kind == "symbol":
@@ -114,7 +131,7 @@ def run(p: Plan, symbol: Callable, number: Callable, call: Callable[[Function, o
         elif kind == "number":
             values[k] = number(payload)
         elif payload.is_Integer:
-            values[k] = values[kids[0]] ** int(payload)
+            values[k] = ring.pow(values[kids[0]], int(payload))
         elif power is not None and payload.is_Number:
             values[k] = power(values[kids[0]], float(payload))
         else:
