@@ -38,8 +38,8 @@ from derive.model.network import Network
 from derive.model.views import view_for
 from derive.primitives import Activation, function
 
-__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO",
-           "EXACT_PATHS"]
+__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "proves_fprime", "written_fprime",
+           "PROVED_FPRIMES", "method_for", "EXACT_UP_TO", "EXACT_PATHS"]
 
 EXACT_UP_TO = 120  # parameters: up to this, "auto" expands exactly (fast there); above, it evaluates modulo p
 EXACT_PATHS = 1024  # … and paths from layer 2 to the output: an expanded δ^2 has about this many terms per entry
@@ -87,11 +87,33 @@ class Canonical:
         return a if fn is function("f") else ops.lift(act.fprime(a, arg, ops), arg)
 
 
+#: The registry's written f', each proved the derivative of its f by SymPy (``proves_fprime``, run on every
+#: entry by tests/test_activations.py), keyed by the formulas themselves: an edited formula is proved afresh.
+PROVED_FPRIMES = frozenset({
+    "(1 + exp(-t))**(-1) | (1 - (1 + exp(-t))**(-1))/(1 + exp(-t))",  # sigmoid
+    "tanh(t) | 1 - tanh(t)**2",
+    "log(1 + exp(t)) | (1 + exp(-t))**(-1)",  # softplus
+    "t | 1",  # identity
+    "(1/2)*(t + sqrt(t**2)) | (1/2)*(t + sqrt(t**2))/t",  # relu
+})
+
+
 @cache
 def fprime_lemma(act: Activation) -> bool:
-    """Whether SymPy proves that the f' people write for ``act`` is the derivative of its f."""
-    if act.generic:
-        return True
+    """Whether the f' people write for ``act`` is the derivative of its f: shipped, or proved by SymPy now."""
+    return act.generic or written_fprime(act) in PROVED_FPRIMES or proves_fprime(act)
+
+
+def written_fprime(act: Activation) -> str:
+    """``f(t) | f'`` as symengine prints them: the key of ``PROVED_FPRIMES``."""
+    xp, ops = engine("symengine").xp, engine("symengine").ops
+    t = xp.Symbol("t")
+    ft = xp.sympify(act.f(t, ops))
+    return f"{ft} | {xp.sympify(act.fprime(ft, t, ops))}"
+
+
+def proves_fprime(act: Activation) -> bool:
+    """Whether SymPy proves that the f' people write for ``act`` is the derivative of its f (0.5–1.3 s)."""
     import sympy
 
     ops = engine("sympy").ops
