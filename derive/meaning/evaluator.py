@@ -21,6 +21,7 @@ from derive.meaning.derivatives import derivative as by_derivative
 from derive.meaning.indices import INDEX_LETTERS, ShapeError
 from derive.meaning.remarks import sample_and_unit
 from derive.meaning.symbols import LAYERED, PARAMETERS, Env, SymbolTable, Unfit
+from derive.meaning.undefined import apply, defined
 from derive.reader import ast
 from derive.reader.ast import (
     Add,
@@ -180,7 +181,7 @@ class _Evaluator:
             raise NotUnderstood(f"division by the vector {node.den}")
         if den == 0 or self.xp.expand(den) == 0:  # 1/0, 1/(z − z): undefined, also under a derivative
             raise NotUnderstood(f"division by zero in {node}")
-        return scale(self.value(node.num, env), self.table.defined(1 / den, node))
+        return scale(self.value(node.num, env), defined(self.xp, 1 / den, node))
 
     def pow(self, node: Pow, env: Env):
         if isinstance(node.base, Norm):
@@ -203,7 +204,7 @@ class _Evaluator:
             raise NotUnderstood(f"division by zero in {node}")
         if getattr(base, "is_negative", None) is True and getattr(exp, "is_Integer", True) is False:
             raise NotUnderstood(f"{node} is not a real number")
-        return self.table.defined(base**exp, node)
+        return defined(self.xp, base**exp, node)
 
     def norm(self, node: Norm, env: Env):
         return self.pow(Pow(node, Num(1)), env)  # type: ignore[arg-type]
@@ -245,7 +246,7 @@ class _Evaluator:
         if isinstance(base, (Vec, Mat)):
             raise NotUnderstood(f"{node}: the base of a logarithm is a vector")
         arg = self.value(node.args[0], env)
-        one = lambda t: self.table.apply(node.name, unary, t, node, base)
+        one = lambda t: apply(self.table.eng, node.name, unary, t, node, base)
         return Vec(tuple(map(one, arg.items))) if isinstance(arg, Vec) else one(arg)
 
     def _sample_args(self, node: Call, args: tuple) -> Node | None:

@@ -17,10 +17,8 @@ Two signals leave this module: ``Unfit`` (an index outside this network, e.g.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -37,8 +35,6 @@ __all__ = ["SymbolTable", "Env", "Cut", "Unfit", "PARAMETERS", "LAYERED"]
 
 PARAMETERS = frozenset({"W", "w", "b"})
 LAYERED = PARAMETERS | {"z", "a", "delta"}  # a superscript is the layer
-_LOG_DENOMINATORS = 12  # \log_b x is read as an exact p/q (q up to this) when x^q = b^p
-_LOG_BITS = 4096  # the size of b^p and x^q that finding it may build
 
 
 class Unfit(DeriveError):
@@ -208,51 +204,6 @@ class SymbolTable:
             t = applied[1]
         return (self.eng.f(t) if relu is self.net.activation else relu.f(t, self.eng.ops)) / t
 
-    def apply(self, name: str, unary: Callable, x, where: object, base=None) -> Any:
-        """``unary(x)``, the function ``name`` (a logarithm to ``base`` when given), refusing what is
-        undefined there: log 0, the log of a negative number, a base 1, or an engine's zoo, nan or ±oo.
-        e^{c log u + r} is u^c e^r (c a number), as SymPy writes it on construction, so both engines read it alike."""
-        if name == "exp":
-            powers, rest = self._logs_out(x)
-            if powers:
-                return self.defined(self.xp.Mul(*powers) * unary(rest), where)
-        if name == "log":
-            for v in (x,) if base is None else (x, base):
-                if v == 0 or self.xp.expand(v) == 0:  # z − z is 0 only once expanded (symengine keeps E − (E))
-                    raise NotUnderstood(f"log 0 is undefined (in {where})")
-                if getattr(v, "is_negative", None) is True:
-                    raise NotUnderstood(f"the log of a negative number is undefined (in {where})")
-            if base is not None:
-                if base == 1:
-                    raise NotUnderstood(f"division by zero in {where} (log 1 = 0)")
-                exact = _exact_log(x, base)
-                return self.eng.number(exact) if exact is not None else self.defined(unary(x) / unary(base), where)
-        return self.defined(unary(x), where)
-
-    def _logs_out(self, x) -> tuple[list, Any]:
-        """The terms c log u of the sum ``x`` as powers u^c, and what is left of ``x``."""
-        powers, rest = [], []
-        for term in x.args if x.is_Add else (x,):
-            factors = term.args if term.is_Mul else (term,)
-            numbers = [f for f in factors if f.is_Number]
-            logs = [self.eng.applied(f) for f in factors if not f.is_Number]
-            if len(logs) == 1 and logs[0] is not None and logs[0][0].name == "log":
-                powers.append(logs[0][1] ** self.xp.Mul(*numbers))
-            else:
-                rest.append(term)
-        return powers, self.xp.Add(*rest)
-
-    def defined(self, value, where: object) -> Any:
-        """``value``, unless the engine made it undefined: zoo (a division by zero), nan, ±oo, or not real."""
-        xp = self.xp
-        if value == xp.zoo:
-            raise NotUnderstood(f"division by zero in {where}")
-        if value == xp.nan or value == xp.oo or value == -xp.oo:
-            raise NotUnderstood(f"{where} is undefined")
-        if getattr(value, "is_Number", False) and getattr(value, "is_real", None) is False:
-            raise NotUnderstood(f"{where} is not a real number")
-        return value
-
     def loss(self, sample: int | None, cut: Cut, full: bool) -> Any:
         """J(W,b), or J(W,b;x,y) at the sample (x, y) or sample k."""
         cut_at = "a" if cut.on_a else "z"
@@ -320,19 +271,3 @@ class SymbolTable:
             return False
         z_next = self.forward(cut).z[l + 1]
         return any(self.xp.expand(body - z_next[j] + bias) == 0 for j, bias in self.net.b[l].items())
-
-
-def _exact_log(x, base) -> Fraction | None:
-    """log_base x as an exact fraction where it is one (log_2 8 = 3, log_4 2 = 1/2, log_10 1 = 0), else None."""
-    if not (getattr(x, "is_Rational", False) and getattr(base, "is_Rational", False)):
-        return None
-    a, b = (Fraction(*map(int, v.as_numer_denom())) for v in (x, base))
-    if a <= 0 or b <= 0 or b == 1:
-        return None
-    k = (math.log(a.numerator) - math.log(a.denominator)) / (math.log(b.numerator) - math.log(b.denominator))
-    bits = max(n.bit_length() for n in (a.numerator, a.denominator, b.numerator, b.denominator))
-    for q in range(1, _LOG_DENOMINATORS + 1):  # a = b^(p/q) exactly when a^q = b^p
-        p = round(k * q)
-        if max(abs(p), q) * bits <= _LOG_BITS and a**q == b**p:
-            return Fraction(p, q)
-    return None
