@@ -90,11 +90,11 @@ class Canonical:
 #: The registry's written f', each proved the derivative of its f by SymPy (``proves_fprime``, run on every
 #: entry by tests/test_activations.py), keyed by the formulas themselves: an edited formula is proved afresh.
 PROVED_FPRIMES = frozenset({
-    "(1 + exp(-t))**(-1) | (1 - (1 + exp(-t))**(-1))/(1 + exp(-t))",  # sigmoid
+    "(1 + exp(-t))**(-1) | (1 - (1 + exp(-t))**(-1))/(1 + exp(-t))",
     "tanh(t) | 1 - tanh(t)**2",
-    "log(1 + exp(t)) | (1 + exp(-t))**(-1)",  # softplus
-    "t | 1",  # identity
-    "(1/2)*(t + sqrt(t**2)) | (1/2)*(t + sqrt(t**2))/t",  # relu
+    "log(1 + exp(t)) | (1 + exp(-t))**(-1)",
+    "t | 1",
+    "(1/2)*(t + sqrt(t**2)) | (1/2)*(t + sqrt(t**2))/t",
 })
 
 
