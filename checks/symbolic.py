@@ -22,7 +22,9 @@ not rounding). Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
@@ -38,8 +40,8 @@ from derive.model.network import Network
 from derive.model.views import view_for
 from derive.primitives import Activation, function
 
-__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "proves_fprime", "written_fprime",
-           "PROVED_FPRIMES", "method_for", "EXACT_UP_TO", "EXACT_PATHS"]
+__all__ = ["Canonical", "check_symbolic", "Together", "modulo_p_together", "decide", "witness", "fprime_lemma",
+           "proves_fprime", "written_fprime", "PROVED_FPRIMES", "method_for", "EXACT_UP_TO", "EXACT_PATHS"]
 
 EXACT_UP_TO = 120  # parameters: up to this, "auto" expands exactly (fast there); above, it evaluates modulo p
 EXACT_PATHS = 1024  # … and paths from layer 2 to the output: an expanded δ^2 has about this many terms per entry
@@ -196,12 +198,37 @@ def _hand_sides(claim: Claim, d: Derivatives) -> list:
     return out
 
 
+@dataclass(frozen=True)
+class Together:
+    """Every claim's entries tested modulo p at once: their union DAG evaluated once per trial (the claims
+    share the automatic side), and one error bound for all of them."""
+
+    sides: dict[str, list]
+    tested: dict[str, list]
+    error: float
+
+
+def modulo_p_together(claims: tuple[Claim, ...], d: Derivatives, seed: int) -> Together:
+    """``claims`` tested together (a claim whose formula cannot be evaluated is left to report it alone)."""
+    sides: dict[str, list] = {}
+    for c in claims:
+        with contextlib.suppress(ClaimError):
+            sides[c.id] = _hand_sides(c, d)
+    tested = equal_as(d.net.eng, d.net.activation, [(a, h) for s in sides.values() for _, a, h in s], seed)
+    out, k = {}, 0
+    for cid, s in sides.items():
+        out[cid], k = tested[k: k + len(s)], k + len(s)
+    return Together(sides, out, error_bound(d.net.eng, [t for t in tested if t is not None]))
+
+
 def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0,
-                   method: str = "auto") -> SymbolicResult:
-    """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring)."""
+                   method: str = "auto", together: Together | None = None) -> SymbolicResult:
+    """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring), modulo p
+    with the other claims where ``together`` holds it."""
     eng, act, q = d.net.eng, d.net.activation, claim.quantity
     method = method_for(method, d.net)
-    sides = _hand_sides(claim, d)
+    joint = together is not None and method == "probabilistic" and claim.id in together.sides
+    sides = together.sides[claim.id] if together is not None and joint else _hand_sides(claim, d)
     if not sides:
         return SymbolicResult(Status.VACUOUS, 0, None,
                               "this network has no entry of this claim (e.g. no hidden layer)", method)
@@ -210,7 +237,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
         canon = canon or Canonical(eng, act)
         verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
-        tested = equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
+        tested = together.tested[claim.id] if together is not None and joint else \
+            equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
         verdicts = (Verdict(Status.PROVED) if ok is not None else
                     _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))
                     for k, ((e, a, h), ok) in enumerate(zip(sides, tested), 1))
@@ -225,7 +253,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not fprime_lemma(act):
         return SymbolicResult(Status.UNDECIDED, len(sides), None, f"could not prove the written f' of {act.name}",
                               method)
-    error = error_bound(eng, tested) if method == "probabilistic" else 0.0
+    error = 0.0 if method != "probabilistic" else together.error if together is not None and joint else \
+        error_bound(eng, tested)
     return SymbolicResult(Status.PROVED, len(sides), method=method, error=error)
 
 
