@@ -145,3 +145,9 @@ def test_random_rationals_through_the_exact_witness_stay_exact():
         k = rnd.randint(1, 5)
         found = witness_values(eng, ACTIVATIONS["generic"], eng.f(x) ** k / (y**2 + 1), eng.f(x) ** k, seed)
         assert found is not None and isinstance(found[0], Fraction) and isinstance(found[1], Fraction)
+
+
+def test_an_empty_sum_is_zero_on_every_path():
+    assert _one(r"\sum_{i=3}^{1} x_i = 0").status is Status.PASSED
+    wrong = _one(r"\sum_{i=1}^{0} 1 = 1")  # Python's 0 reached the witness: "internal error (AttributeError …)"
+    assert wrong.status is Status.FAILED and not wrong.reason and wrong.failure is not None

@@ -216,7 +216,7 @@ class _Evaluator:
         if hi - lo + 1 > MAX_TERMS:
             raise NotUnderstood(f"a sum of {hi - lo + 1} terms (at most {MAX_TERMS})")
         over_samples = node.upper == Var("m") or node.upper == Sym("m")
-        total = 0
+        total = self.xp.Integer(0)  # an empty sum is the engine's 0, never Python's
         for k in range(lo, hi + 1):
             if over_samples:
                 if name in env.units:
