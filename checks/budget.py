@@ -72,7 +72,7 @@ def size_of(net: Network, settings: Settings) -> Size:
     p = net.parameter_count
     paths = math.exp(min(sum(math.log(s) for s in net.sizes), 690.0))  # a float, capped: 3^1000 is no problem
     return Size(p, len(net.sizes), net.m, settings.draws, len(net.tested), paths,
-                method_for(settings.method, p) == "exact", net.engine == "sympy")
+                method_for(settings.method, net) == "exact", net.engine == "sympy")
 
 
 def _power(x: float, e: float) -> float:

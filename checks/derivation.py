@@ -4,7 +4,7 @@ A row ``A = B = C`` gives the steps A = B and B = C; an align row that starts
 with ``&=`` continues the chain of the row above (its first step compares with
 the last side of that row). Each step is instantiated on test networks for every
 value of its free indices (l, i, j, …) that exists there, decided exactly (see
-checks.symbolic) and compared numerically (both sides lambdified).
+checks.symbolic) and compared numerically (both sides evaluated over the draws).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from checks.aliases import named
 from checks.draws import columns, draw, free_lambda
 from checks.model import read_model
-from checks.numeric import COMPILE_ABOVE, Tally, instantiate, tested
+from checks.numeric import Tally, at_draws, tested
 from checks.results import FileReport, Status, Step, StepResult, Verdict
 from checks.scope import Decider, prove_everywhere, table
 from derive.errors import DeriveError, ParseError
@@ -207,7 +207,7 @@ class _Checker:
         try:
             exprs = [net.eng.xp.sympify(e) for _, _, a, b in items for e in (a, b)]
             for act in tested(net.activation):
-                values = net.eng.lambdify(args, instantiate(net, act, exprs), compiled=draws > COMPILE_ABOVE)(cols)
+                values = at_draws(net, act, exprs, args, cols)
                 for n, (index, label, _, _) in enumerate(items):
                     tally = tallies.setdefault(index, Tally(draws))
                     if not tally.reason:

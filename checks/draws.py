@@ -78,8 +78,9 @@ def free_lambda(net: Network) -> list:
     return [net.lam_symbol] if net.lam is None else []
 
 
-def columns(net: Network, dr: Draws, args: list, sample: int | None = None) -> np.ndarray:
-    """The drawn values of the symbols ``args``, one row each (x, y read at ``sample`` if given)."""
+def columns(net: Network, dr: Draws, args: list, samples: tuple = (None,)) -> np.ndarray:
+    """The drawn values of the symbols ``args``, one row each, for each of ``samples`` side by side: the
+    network's x and y read at that sample (None: the sample (x, y) itself). An (args × samples·draws) array."""
     values = {}
     for l in range(1, net.n_l):
         values.update({w: dr.W[l][i - 1, j - 1] for (i, j), w in net.W[l].items()})
@@ -87,14 +88,17 @@ def columns(net: Network, dr: Draws, args: list, sample: int | None = None) -> n
     for k in (None, *net.samples):  # (the last y of a distribution is no symbol: never an argument)
         values.update({s: dr.x[k][j - 1] for j, s in net.x(k).items()})
         values.update({s: dr.y[k][i - 1] for i, s in net.y(k).items()})
-    if sample is not None:
-        values.update({s: dr.x[sample][j - 1] for j, s in net.x().items()})
-        values.update({s: dr.y[sample][i - 1] for i, s in net.y().items()})
     values.update({s: dr.lam for s in free_lambda(net)})
     missing = [a for a in args if a not in values]
     if missing:
         raise ClaimError(f"no value is drawn for {missing[0]}")
-    return np.array([np.broadcast_to(values[a], (dr.count,)) for a in args], dtype=float)
+    x, y = net.x(), net.y()
+    out = np.empty((len(args), len(samples), dr.count))
+    for n, k in enumerate(samples):
+        here = {} if k is None else {**{s: dr.x[k][j - 1] for j, s in x.items()},
+                                     **{s: dr.y[k][i - 1] for i, s in y.items()}}
+        out[:, n] = [np.broadcast_to(here.get(a, values[a]), (dr.count,)) for a in args]
+    return out.reshape(len(args), -1)
 
 
 class OneBased:

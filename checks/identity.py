@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import random
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 
 from checks.exponentials import Exponentials, concrete_in
-from derive.model.dag import evaluate, post_order
+from derive.model.dag import Plan, Ring, evaluate, plan, post_order, run
 from derive.model.engines import Engine, engine
 from derive.primitives import Activation, Function, Ops, function, ops
 
@@ -110,13 +110,37 @@ def _call(act: Activation, field: Ops):
     return call
 
 
-def _mod_values(eng: Engine, act: Activation, roots: list, seed: int) -> list:
-    def number(n):
-        q = Fraction(str(n))
-        return Zp(q.numerator) / Zp(q.denominator)
+def _product_mod(xs: list) -> int:
+    out = 1
+    for x in xs:
+        out = out * x % P
+    return out
 
-    return evaluate(eng, roots, lambda s: _oracle(seed, "symbol", Zp(int.from_bytes(str(s).encode(), "big"))),
-                    number, _call(act, _mod_p(seed)))
+
+def _pow_mod(base: int, e: int) -> int:
+    if e < 0 and base == 0:
+        raise ZeroDivisionError("division by zero modulo p")
+    return pow(base, e, P)
+
+
+MOD_P = Ring(lambda xs: sum(xs) % P, _product_mod, _pow_mod)  # plain integers: no object per operation
+
+
+def _mod_values(eng: Engine, act: Activation, roots: list, seed: int) -> list:
+    """The roots at a random point modulo P, as plain integers (Zp only at the registry's functions)."""
+    def number(n) -> int:
+        q = Fraction(str(n))
+        return (Zp(q.numerator) / Zp(q.denominator)).v
+
+    call = _call(act, _mod_p(seed))
+    symbol = lambda s: _oracle(seed, "symbol", Zp(int.from_bytes(str(s).encode(), "big"))).v
+    return run(_plan(eng, tuple(roots)), symbol, number, lambda fn, v: _zp(call(fn, _zp(v))).v, ring=MOD_P)
+
+
+@lru_cache(maxsize=8)
+def _plan(eng: Engine, roots: tuple) -> Plan:
+    """The plan of ``roots``, made once for every trial and for the error bound."""
+    return plan(eng, list(roots))
 
 
 def probably_equal(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[bool]:
@@ -162,28 +186,27 @@ def _equal_at(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> li
 
 def degree(eng: Engine, roots: list) -> int:
     """An upper bound on the total degree of the roots as polynomials in symbols and applied functions."""
-    deg: dict = {}
-    for node in post_order(roots):
-        if node.is_Number:
-            deg[node] = 0
-        elif node.is_Add:
-            deg[node] = max(deg[c] for c in node.args)
-        elif node.is_Mul:
-            deg[node] = sum(deg[c] for c in node.args)
-        elif node.is_Pow:
-            base, exp = node.args
-            deg[node] = abs(int(exp)) * deg[base] if exp.is_Integer else deg[base]
-        else:
-            deg[node] = 1
-    return max((deg[r] for r in roots), default=0)
+    return _degree_and_calls(_plan(eng, tuple(roots)))[0]
+
+
+def _degree_and_calls(p: Plan) -> tuple[int, int]:
+    deg = [0] * len(p.steps)
+    for k, (kind, payload, kids) in enumerate(p.steps):
+        if kind == "add":
+            deg[k] = max(deg[c] for c in kids)
+        elif kind == "mul":
+            deg[k] = sum(deg[c] for c in kids)
+        elif kind == "pow":
+            deg[k] = abs(int(payload)) * deg[kids[0]] if payload.is_Integer else deg[kids[0]]
+        elif kind != "number":
+            deg[k] = 1
+    return max((deg[r] for r in p.roots), default=0), sum(kind == "call" for kind, _, _ in p.steps)
 
 
 def error_bound(eng: Engine, pairs: list[tuple]) -> float:
     """The chance that a non-identity passed every trial, by Schwartz–Zippel and a union bound."""
-    roots = [e for pair in pairs for e in pair]
-    nodes = post_order(roots)
-    calls = sum(1 for n in nodes if not (n.is_Number or n.is_Symbol or n.is_Add or n.is_Mul or n.is_Pow))
-    d = max(degree(eng, roots), 1)
+    d, calls = _degree_and_calls(_plan(eng, tuple(e for pair in pairs for e in pair)))
+    d = max(d, 1)
     per_trial = (d + calls * calls * d) / P
     return min(1.0, float(per_trial**TRIALS) * max(len(pairs), 1))
 

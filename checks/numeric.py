@@ -1,15 +1,16 @@
-"""The numeric second opinion: the automatic derivatives, lambdified, against a claim in NumPy.
+"""The numeric second opinion: the automatic derivatives against a claim, in NumPy.
 
 The automatic side is the differentiated loss with a concrete activation put in
-for f, lambdified (with common-subexpression elimination) and evaluated over
-many random draws at once. The hand side is the claim's own formula evaluated
-on a NumPy view of the network: z and a from a layer-by-layer forward pass
-written here, independently of the symbolic path.
+for f, evaluated over many random draws at once by one walk of its DAG (each
+shared subexpression once, as arrays over the draws). The hand side is the claim's
+own formula evaluated on a NumPy view of the network: z and a from a layer-by-layer
+forward pass written here, independently of the symbolic path.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 
@@ -18,16 +19,15 @@ from checks.results import NumericResult, Status, Worst
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
 from derive.model.backprop import Claim
-from derive.model.dag import post_order
+from derive.model.dag import Plan, plan, run
+from derive.model.engines import Engine
 from derive.model.network import Network
 from derive.model.quantity import Quantity
 from derive.model.views import Lazy
 from derive.primitives import Activation, concrete, ops
 from derive.settings import Settings
 
-__all__ = ["Evaluator", "check_numeric", "evaluators_for", "tested", "instantiate", "Tally", "COMPILE_ABOVE"]
-
-COMPILE_ABOVE = 1000  # draws: above this, compiling the lambdified function (LLVM) pays for itself
+__all__ = ["Evaluator", "check_numeric", "evaluators_for", "tested", "at_draws", "Tally"]
 
 
 class Evaluator:
@@ -37,42 +37,38 @@ class Evaluator:
         self.d, self.act, self.draws, self.net = d, act, draws, d.net
 
     def prepare(self) -> None:
-        """Lambdify both automatic functions now (so that this cost can be timed on its own)."""
-        _ = self._sample_fn, self._full_fn  # cached properties: built here, used later
+        """Evaluate the automatic side now (so that this cost can be timed on its own)."""
+        _ = self._per_sample, self.full_values  # cached properties: computed here, used later
 
-    def _lambdified(self, tables: dict, args: list) -> tuple:
-        """(keys, args, function) for every entry of ``tables`` (wrt -> layer -> unit(s) -> expression)."""
+    def _values(self, tables: dict, args: list, samples: tuple) -> list[dict]:
+        """For each of ``samples``, every entry of ``tables`` (wrt -> layer -> unit(s) -> expression) keyed
+        (wrt, l, i, j), at the draws with (x, y) read at that sample: one walk, the samples side by side."""
         keys, exprs = [], []
         for wrt, table in tables.items():
             for l, units in table.items():
                 for unit, e in units.items():
                     keys.append((wrt, l, *(unit if isinstance(unit, tuple) else (unit, None))))
                     exprs.append(e)
-        compiled = self.draws.count > COMPILE_ABOVE
-        return keys, args, self.net.eng.lambdify(args, instantiate(self.net, self.act, exprs), compiled=compiled)
+        cols = columns(self.net, self.draws, args, samples)
+        values = np.split(at_draws(self.net, self.act, exprs, args, cols), len(samples), axis=1)
+        return [dict(zip(keys, v)) for v in values]
 
     @cached_property
-    def _sample_fn(self):
+    def _per_sample(self) -> dict:
         net = self.net
-        args = [*net.parameters, *net.data(), *free_lambda(net)]
-        return self._lambdified(self.d.at[None], args)
+        keys = (None, *net.samples)
+        return dict(zip(keys, self._values(self.d.at[None], [*net.parameters, *net.data(), *free_lambda(net)], keys)))
 
     def sample_values(self, sample=None) -> dict:
         """Automatic δ (uncut network) and per-sample gradients at sample k, keyed (wrt, l, i, j)."""
-        keys, args, fn = self._sample_fn
-        return dict(zip(keys, fn(columns(self.net, self.draws, args, sample))))
-
-    @cached_property
-    def _full_fn(self):
-        net = self.net
-        args = [*net.parameters, *(s for k in net.samples for s in net.data(k)), *free_lambda(net)]
-        return self._lambdified(self.d.full, args)
+        return self._per_sample[sample]
 
     @cached_property
     def full_values(self) -> dict:
         """Automatic gradients of J(W,b), keyed (wrt, l, i, j)."""
-        keys, args, fn = self._full_fn
-        return dict(zip(keys, fn(columns(self.net, self.draws, args, None))))
+        net = self.net
+        args = [*net.parameters, *(s for k in net.samples for s in net.data(k)), *free_lambda(net)]
+        return self._values(self.d.full, args, (None,))[0]
 
     @cached_property
     def uncut(self) -> dict:
@@ -134,20 +130,39 @@ class _SampleGrad:
         return _GradView(self.values, self.wrt, l, f"∂J/∂{self.wrt}^{l}")
 
 
-def instantiate(net: Network, act: Activation, exprs: list) -> list:
-    """``exprs`` with the activation put in for f and its true derivative for f'."""
-    eng, xp = net.eng, net.eng.xp
-    t = xp.Symbol("t")
-    ft = xp.sympify(act.f(t, eng.ops))
-    dft = ft.diff(t)
-    done: dict = {}
-    for c in post_order(exprs):  # inner calls first
-        applied = eng.applied(c)
-        if applied is not None and applied[0].unknown:
-            fn, arg = applied
-            arg = arg.xreplace(done) if done else arg
-            done[c] = (ft if fn.name == "f" else dft).xreplace({t: arg})
-    return eng.replace_all(exprs, done)
+def at_draws(net: Network, act: Activation, exprs: list, args: list, cols: np.ndarray) -> np.ndarray:
+    """``exprs`` with ``act`` put in for f and its true derivative for f' (the engine's derivative of f, not
+    the f' people write), at the draws ``cols`` (one row per symbol of ``args``): one walk of their shared
+    DAG, each node once, vectorised over the draws. An (exprs × draws) array."""
+    f, df = _concrete(net.eng, act)
+    values = _walk(net.eng, exprs, dict(zip(args, cols)).__getitem__, {"f": f, "f'": df})
+    return np.array([np.broadcast_to(v, cols.shape[1:]) for v in values], dtype=float).reshape(len(exprs), -1)
+
+
+def _walk(eng: Engine, exprs: list, symbol: Callable, unknown: dict) -> list:
+    return run(_plan(eng, tuple(exprs)), symbol, float, _numpy_call(unknown), np.power)
+
+
+@lru_cache(maxsize=4)
+def _plan(eng: Engine, exprs: tuple) -> Plan:
+    """The plan of ``exprs``, made once for all the activations they are evaluated with."""
+    return plan(eng, list(exprs))
+
+
+def _numpy_call(unknown: dict) -> Callable:
+    np_ops = ops("numpy")
+    return lambda fn, v: unknown[fn.name](v) if fn.unknown else getattr(np_ops, fn.attr)(v)
+
+
+@cache
+def _concrete(eng: Engine, act: Activation) -> tuple[Callable, Callable]:
+    """f and its true derivative as NumPy functions, evaluated from the engine's own expressions."""
+    t = eng.xp.Symbol("t")
+    ft = eng.xp.sympify(act.f(t, eng.ops))
+    f, df = plan(eng, [ft]), plan(eng, [ft.diff(t)])
+    call = _numpy_call({})
+    return (lambda v: run(f, lambda s: v, float, call, np.power)[0]), \
+        (lambda v: run(df, lambda s: v, float, call, np.power)[0])
 
 
 class Tally:

@@ -13,7 +13,7 @@ from checks.draws import draw
 from checks.numeric import check_numeric, evaluators_for
 from checks.results import ClaimResult, Report, Status, SymbolicResult
 from checks.scope import claim_scope
-from checks.symbolic import Canonical, check_symbolic
+from checks.symbolic import Canonical, check_symbolic, method_for, modulo_p_together
 from derive.model.autodiff import differentiate
 from derive.model.backprop import Claim, claims_for
 from derive.model.network import Network
@@ -21,7 +21,7 @@ from derive.settings import Settings
 
 __all__ = ["run", "PHASES"]
 
-PHASES = ("build", "differentiate", "symbolic check", "lambdify", "numeric check")
+PHASES = ("build", "differentiate", "symbolic check", "evaluate", "numeric check")
 
 
 @contextmanager
@@ -57,15 +57,17 @@ def run(net: Network, claims: tuple[Claim, ...] | None = None, settings: Setting
     canon = Canonical(net.eng, net.activation)
     symbolic, done = [], 0
     with _timed(timings, "symbolic check"):
+        together = modulo_p_together(claims, d, settings.seed) \
+            if method_for(settings.method, net) == "probabilistic" else None
         for c, n in zip(claims, sizes):
             say(f"symbolic check · {c.id}", done, total)
-            symbolic.append(_everywhere(c, net, check_symbolic(c, d, canon, settings.seed, settings.method),
+            symbolic.append(_everywhere(c, net, check_symbolic(c, d, canon, settings.seed, settings.method, together),
                                         settings.seed))
             done += n
     evaluators = evaluators_for(d, draw(net, settings.draws, settings.seed))
-    with _timed(timings, "lambdify"):
+    with _timed(timings, "evaluate"):
         for ev in evaluators:
-            say(f"lambdify · {ev.act.name}", done, total)
+            say(f"evaluate · {ev.act.name}", done, total)
             ev.prepare()
     numeric = []
     with _timed(timings, "numeric check"), np.errstate(all="ignore"):  # an inf or NaN is a result, not a warning

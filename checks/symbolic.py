@@ -22,6 +22,9 @@ not rounding). Otherwise ``undecided``, never passed.
 
 from __future__ import annotations
 
+import contextlib
+import math
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
@@ -31,14 +34,17 @@ from checks.results import Failure, Status, SymbolicResult, Verdict
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
 from derive.model.backprop import Claim
-from derive.model.dag import post_order
+from derive.model.dag import children, post_order
 from derive.model.engines import Engine, engine
+from derive.model.network import Network
 from derive.model.views import view_for
 from derive.primitives import Activation, function
 
-__all__ = ["Canonical", "check_symbolic", "decide", "witness", "fprime_lemma", "method_for", "EXACT_UP_TO"]
+__all__ = ["Canonical", "check_symbolic", "Together", "modulo_p_together", "decide", "witness", "fprime_lemma",
+           "proves_fprime", "written_fprime", "PROVED_FPRIMES", "method_for", "EXACT_UP_TO", "EXACT_PATHS"]
 
-EXACT_UP_TO = 120  # parameters: below this, "auto" expands exactly (fast there); above, it evaluates modulo p
+EXACT_UP_TO = 120  # parameters: up to this, "auto" expands exactly (fast there); above, it evaluates modulo p
+EXACT_PATHS = 1024  # … and paths from layer 2 to the output: an expanded δ^2 has about this many terms per entry
 WITNESS_TRIES = 3
 WITNESS_DIGITS = 60  # of a witness in floating point; a difference must survive twice as many
 _SHOWN = 240  # characters of a difference shown in a report
@@ -53,26 +59,63 @@ class Canonical:
         self._calls: dict = {}
 
     def __call__(self, expr):
-        for c in post_order([expr]):  # inner calls first
+        done = lambda node: () if node in self._calls else children(node)  # a rebuilt call's insides are done
+        for c in post_order([expr], done):  # inner calls first
             applied = self.eng.applied(c)
             if c not in self._calls and applied is not None and applied[0].unknown:
                 self._calls[c] = self._rebuild(c)
-        return self.eng.xp.expand(expr.xreplace(self._calls) if self._calls else expr)
+        return self.eng.xp.expand(self._swapped(expr))
+
+    def _swapped(self, expr):
+        """``expr`` with its calls rebuilt: only the outermost are handed to xreplace (which does not look
+        inside what it replaces), so the cost follows ``expr``, not every call met so far."""
+        outer, stack, seen = {}, [expr], set()
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                if node in self._calls:
+                    outer[node] = self._calls[node]
+                else:
+                    stack.extend(children(node))
+        return expr.xreplace(outer) if outer else expr
 
     def _rebuild(self, call):
         """f(e) or f'(e) with e expanded, and the activation's f (if rational) and written f' put in."""
         eng, act, ops = self.eng, self.act, self.eng.ops
         fn, arg = eng.applied(call) or (None, call)
-        arg = eng.xp.expand(arg.xreplace(self._calls) if self._calls else arg)
+        arg = eng.xp.expand(self._swapped(arg))
         a = act.f(arg, ops) if act.rational else ops.f(arg)  # f of any other activation stays unknown
         return a if fn is function("f") else ops.lift(act.fprime(a, arg, ops), arg)
 
 
+#: The registry's written f', each proved the derivative of its f by SymPy (``proves_fprime``, run on every
+#: entry by tests/test_activations.py), keyed by the formulas themselves: an edited formula is proved afresh.
+PROVED_FPRIMES = frozenset({
+    "(1 + exp(-t))**(-1) | (1 - (1 + exp(-t))**(-1))/(1 + exp(-t))",
+    "tanh(t) | 1 - tanh(t)**2",
+    "log(1 + exp(t)) | (1 + exp(-t))**(-1)",
+    "t | 1",
+    "(1/2)*(t + sqrt(t**2)) | (1/2)*(t + sqrt(t**2))/t",
+})
+
+
 @cache
 def fprime_lemma(act: Activation) -> bool:
-    """Whether SymPy proves that the f' people write for ``act`` is the derivative of its f."""
-    if act.generic:
-        return True
+    """Whether the f' people write for ``act`` is the derivative of its f: shipped, or proved by SymPy now."""
+    return act.generic or written_fprime(act) in PROVED_FPRIMES or proves_fprime(act)
+
+
+def written_fprime(act: Activation) -> str:
+    """``f(t) | f'`` as symengine prints them: the key of ``PROVED_FPRIMES``."""
+    xp, ops = engine("symengine").xp, engine("symengine").ops
+    t = xp.Symbol("t")
+    ft = xp.sympify(act.f(t, ops))
+    return f"{ft} | {xp.sympify(act.fprime(ft, t, ops))}"
+
+
+def proves_fprime(act: Activation) -> bool:
+    """Whether SymPy proves that the f' people write for ``act`` is the derivative of its f (0.5–1.3 s)."""
     import sympy
 
     ops = engine("sympy").ops
@@ -133,9 +176,11 @@ def _against(eng: Engine, act: Activation, auto, hand, seed: int, failure: Failu
     return Verdict(Status.REFUTED, Failure(failure.where, failure.difference, a, h, about, failure.entry))
 
 
-def method_for(method: str, parameters: int) -> str:
-    """The method "auto" stands for on a network with this many parameters."""
-    return method if method != "auto" else ("exact" if parameters <= EXACT_UP_TO else "probabilistic")
+def method_for(method: str, net: Network) -> str:
+    """The method "auto" stands for on ``net``: exact expansion where it stays small (few parameters and few
+    paths through the layers: its terms grow as their product), evaluation modulo p elsewhere."""
+    small = net.parameter_count <= EXACT_UP_TO and math.prod(net.sizes[1:]) <= EXACT_PATHS
+    return method if method != "auto" else ("exact" if small else "probabilistic")
 
 
 def _hand_sides(claim: Claim, d: Derivatives) -> list:
@@ -153,12 +198,37 @@ def _hand_sides(claim: Claim, d: Derivatives) -> list:
     return out
 
 
+@dataclass(frozen=True)
+class Together:
+    """Every claim's entries tested modulo p at once: their union DAG evaluated once per trial (the claims
+    share the automatic side), and one error bound for all of them."""
+
+    sides: dict[str, list]
+    tested: dict[str, list]
+    error: float
+
+
+def modulo_p_together(claims: tuple[Claim, ...], d: Derivatives, seed: int) -> Together:
+    """``claims`` tested together (a claim whose formula cannot be evaluated is left to report it alone)."""
+    sides: dict[str, list] = {}
+    for c in claims:
+        with contextlib.suppress(ClaimError):
+            sides[c.id] = _hand_sides(c, d)
+    tested = equal_as(d.net.eng, d.net.activation, [(a, h) for s in sides.values() for _, a, h in s], seed)
+    out, k = {}, 0
+    for cid, s in sides.items():
+        out[cid], k = tested[k: k + len(s)], k + len(s)
+    return Together(sides, out, error_bound(d.net.eng, [t for t in tested if t is not None]))
+
+
 def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None, seed: int = 0,
-                   method: str = "auto") -> SymbolicResult:
-    """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring)."""
+                   method: str = "auto", together: Together | None = None) -> SymbolicResult:
+    """Decide ``claim`` for every entry (l, i, j) of the network of ``d`` (see the module docstring), modulo p
+    with the other claims where ``together`` holds it."""
     eng, act, q = d.net.eng, d.net.activation, claim.quantity
-    method = method_for(method, d.net.parameter_count)
-    sides = _hand_sides(claim, d)
+    method = method_for(method, d.net)
+    joint = together is not None and method == "probabilistic" and claim.id in together.sides
+    sides = together.sides[claim.id] if together is not None and joint else _hand_sides(claim, d)
     if not sides:
         return SymbolicResult(Status.VACUOUS, 0, None,
                               "this network has no entry of this claim (e.g. no hidden layer)", method)
@@ -167,7 +237,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
         canon = canon or Canonical(eng, act)
         verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
-        tested = equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
+        tested = together.tested[claim.id] if together is not None and joint else \
+            equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
         verdicts = (Verdict(Status.PROVED) if ok is not None else
                     _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))
                     for k, ((e, a, h), ok) in enumerate(zip(sides, tested), 1))
@@ -182,7 +253,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not fprime_lemma(act):
         return SymbolicResult(Status.UNDECIDED, len(sides), None, f"could not prove the written f' of {act.name}",
                               method)
-    error = error_bound(eng, tested) if method == "probabilistic" else 0.0
+    error = 0.0 if method != "probabilistic" else together.error if together is not None and joint else \
+        error_bound(eng, tested)
     return SymbolicResult(Status.PROVED, len(sides), method=method, error=error)
 
 

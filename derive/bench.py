@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from derive.errors import DeriveError
+from derive.floor import floor_seconds
 
 __all__ = ["LADDER", "PHASES", "Run", "BenchRow", "Baseline", "measure", "baseline", "bench_ladder", "render",
            "markdown_table", "plot"]
@@ -34,11 +35,14 @@ LADDER: list[tuple[tuple[int, ...], int]] = [
     ((6, 10, 10, 3), 2),
     ((8, 16, 16, 4), 2),
     ((10, 20, 20, 20, 5), 1),
+    ((20, 40, 40, 10), 2),
+    ((26, 52, 52, 13), 2),
+    ((40, 80, 80, 10), 2),
 ]
 
 #: Phases of ``derive check --timings``: (key in its JSON, column title).
 PHASES: list[tuple[str, str]] = [("build", "build"), ("differentiate", "differentiate"),
-                                 ("symbolic check", "symbolic"), ("lambdify", "lambdify"),
+                                 ("symbolic check", "symbolic"), ("evaluate", "evaluate"),
                                  ("numeric check", "numeric")]
 
 
@@ -89,6 +93,7 @@ class BenchRow:
     timed_out: bool
     phases: dict = field(default_factory=dict)
     baseline: Baseline | None = None
+    floor: float | None = None  # seconds of the NumPy floor (derive.floor) on the same draws
 
     @property
     def ratio(self) -> float | None:
@@ -139,9 +144,10 @@ def measure(sizes: Sequence[int], m: int, extra_args: Iterable[str] = (), timeou
     raises ``DeriveError`` with the child's message.
     """
     cmd = [sys.executable, "-m", "derive", "check", "--sizes", _sizes_arg(sizes), "--samples", str(m),
-           "--json", "--timings", *extra_args]
+           "--json", "--timings", "--force", *extra_args]
     r = _run(cmd, timeout)
-    row = BenchRow(tuple(sizes), m, _parameters(sizes), r.wall, r.peak_mb, False, r.timed_out)
+    row = BenchRow(tuple(sizes), m, _parameters(sizes), r.wall, r.peak_mb, False, r.timed_out,
+                   floor=floor_seconds(sizes, m))
     if r.timed_out:
         return row
     if r.returncode not in (0, 1):
@@ -187,6 +193,7 @@ def _cells(row: BenchRow, with_baseline: bool) -> list[str]:
         wall += " (failed)"
     cells = [_sizes_arg(row.sizes), str(row.m), str(row.parameters), wall, f"{row.peak_mb:.0f}"]
     cells += [f"{row.phases[key]:.2f}" if key in row.phases else "–" for key, _ in PHASES]
+    cells += [f"{row.floor * 1000:.1f}", f"{row.wall / row.floor:,.0f}"] if row.floor else ["–", "–"]
     b = row.baseline
     if with_baseline:
         if b is not None and b.timed_out:
@@ -202,6 +209,7 @@ def _cells(row: BenchRow, with_baseline: bool) -> list[str]:
 
 def _headers(with_baseline: bool) -> list[str]:
     heads = ["sizes", "m", "parameters", "wall s", "peak MB"] + [title for _, title in PHASES]
+    heads += ["NumPy floor ms", "wall ÷ floor"]
     return heads + (["SymPy baseline s", "speed-up ×"] if with_baseline else [])
 
 
@@ -219,7 +227,8 @@ def render(rows: list[BenchRow], console) -> None:
                   + (" vs the hand-written SymPy check" if with_baseline else ""), box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1), collapse_padding=True,
                   caption="seconds; MB = peak memory; P = parameters")
-    short = ["sizes", "m", "P", "wall", "MB", "build", "diff", "sym", "lamb", "num", "SymPy", "×"]
+    short = ["sizes", "m", "P", "wall", "MB", "build", "diff", "sym", "eval", "num", "floor ms", "÷ floor", "SymPy",
+             "×"]
     for i, head in enumerate(short[:len(_headers(with_baseline))]):
         table.add_column(head, justify="left" if i == 0 else "right")
     for row in rows:

@@ -20,7 +20,8 @@ read these tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 
 from derive.errors import SpecError
 
-__all__ = ["Function", "Activation", "Ops", "FUNCTIONS", "ACTIVATIONS", "GENERIC", "register", "function",
+__all__ = ["Function", "Activation", "Ops", "FUNCTIONS", "ACTIVATIONS", "GENERIC", "register", "function", "total",
            "activation", "concrete", "ops", "reading", "markdown_tables"]
 
 GENERIC = "generic"
@@ -133,6 +134,14 @@ def ops(place: str) -> Ops:
                 "mpmath": lambda c, like: c}[place]
         _OPS[place] = Ops(_in(place), lift)
     return _OPS[place]
+
+
+def total(terms: Iterable) -> Any:
+    """Σ terms in one step: the engine's Add(*terms) for expressions (Python's ``sum`` rebuilds the growing
+    sum once per term, quadratic in their number), else Python's ``sum`` (NumPy arrays, numbers)."""
+    terms = list(terms)
+    engines = {type(t).__module__.split(".")[0] for t in terms} & {"symengine", "sympy"}
+    return importlib.import_module(engines.pop()).Add(*terms) if engines else sum(terms)
 
 
 FUNCTIONS: dict[str, Function] = {}

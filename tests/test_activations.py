@@ -9,7 +9,7 @@ import pytest
 import symengine
 import sympy
 
-from checks.symbolic import fprime_lemma
+from checks.symbolic import PROVED_FPRIMES, fprime_lemma, proves_fprime, written_fprime
 from derive.errors import SpecError
 from derive.model.backprop import SEED_CLAIMS, replace_claim
 from derive.model.engines import engine
@@ -70,6 +70,18 @@ def test_numpy_f_and_written_fprime_match_the_symbolic_ones(name):
 @pytest.mark.parametrize("name", ("generic", *NAMES))
 def test_fprime_lemma_holds(name):
     assert fprime_lemma(activation(name)) is True
+
+
+def test_every_shipped_fprime_lemma_is_proved_by_sympy_and_is_a_registered_activation():
+    written = {written_fprime(a): a for a in ACTIVATIONS.values() if not a.generic}
+    assert PROVED_FPRIMES <= set(written)  # no stale entry
+    for key in PROVED_FPRIMES:
+        assert proves_fprime(written[key]) is True, key
+
+
+def test_an_edited_formula_is_not_taken_from_the_shipped_table():
+    wrong = dataclasses.replace(activation("tanh"), fprime=lambda a, t, o: 1 + a**2)
+    assert written_fprime(wrong) not in PROVED_FPRIMES and fprime_lemma(wrong) is False
 
 
 def _wrong_sigmoid():

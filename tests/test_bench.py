@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -27,6 +28,7 @@ from derive.bench import (
     render,
 )
 from derive.errors import DeriveError
+from derive.floor import _backprop, floor_seconds
 
 
 def test_baseline_script_passes_on_a_correct_derivation(run_cli):
@@ -87,7 +89,7 @@ def test_ladder_rows(rows):
 # Rows made by hand: one whose baseline finished, one whose baseline was cut off at its limit (always the
 # case the real ladder above meets, but not one a test may count on).
 FINISHED = BenchRow((2, 2), 1, 6, wall=0.5, peak_mb=60.0, passed=True, timed_out=False,
-                    phases={"build": 0.01, "numeric check": 0.02},
+                    phases={"build": 0.01, "numeric check": 0.02}, floor=0.002,
                     baseline=Baseline(seconds=5.0, timed_out=False, passed=True, peak_mb=90.0, limit=0.3))
 CUT_OFF = BenchRow((2, 3, 2), 2, 17, wall=0.1, peak_mb=61.0, passed=True, timed_out=False,
                    baseline=Baseline(seconds=None, timed_out=True, passed=None, peak_mb=40.0, limit=0.3))
@@ -107,8 +109,8 @@ def test_render_and_markdown_include_every_row():
         assert "2,2" in text and "2,3,2" in text and column in text
     assert len(md.strip().splitlines()) == 2 + len(rows)
     finished, cut_off = md.strip().splitlines()[2:]
-    assert finished == "| 2,2 | 1 | 6 | 0.50 | 60 | 0.01 | – | – | – | 0.02 | 5.00 | 10.0 |"
-    assert cut_off == "| 2,3,2 | 2 | 17 | 0.10 | 61 | – | – | – | – | – | >0.3 | >3 |"  # a lower bound, 0.3 / 0.1
+    assert finished == "| 2,2 | 1 | 6 | 0.50 | 60 | 0.01 | – | – | – | 0.02 | 2.0 | 250 | 5.00 | 10.0 |"  # 0.5 / 0.002
+    assert cut_off == "| 2,3,2 | 2 | 17 | 0.10 | 61 | – | – | – | – | – | – | – | >0.3 | >3 |"  # 0.3 / 0.1: a bound
     table = buf.getvalue()
     assert ">0.3" in table and ">3" in table and "5.00" in table and "10.0" in table
 
@@ -120,7 +122,7 @@ def test_markdown_without_baseline_has_no_baseline_columns():
 
 
 def test_default_ladder():
-    assert LADDER[0] == ((2, 3, 3, 2), 2) and LADDER[2] == ((4, 5, 5, 3), 1) and len(LADDER) == 6
+    assert LADDER[0] == ((2, 3, 3, 2), 2) and LADDER[2] == ((4, 5, 5, 3), 1) and LADDER[-1] == ((40, 80, 80, 10), 2)
 
 
 @pytest.mark.cli
@@ -134,3 +136,30 @@ def test_plot_writes_a_png(rows, tmp_path):
 def test_measure_reports_bad_input_as_a_derive_error():
     with pytest.raises(DeriveError, match="width"):
         measure((2, 0), 1)
+
+
+def test_the_numpy_floor_computes_the_true_gradients():
+    """The floor is a real backward pass (else the ratio to it means nothing): its ∂J/∂W^1_{11} and ∂J/∂b^2_1
+    agree with central differences of J = mean over samples of ½‖a^{n_l} − y‖², draw by draw."""
+    rng = np.random.default_rng(1)
+    W = [rng.standard_normal((3, 2, 4)), rng.standard_normal((2, 3, 4))]
+    b = [rng.standard_normal((3, 1, 4)), rng.standard_normal((2, 1, 4))]
+    x, y = rng.standard_normal((2, 5, 4)), rng.uniform(size=(2, 5, 4))
+
+    def J(W, b):
+        a = x
+        for w, c in zip(W, b):
+            a = np.tanh(np.einsum("ijd,jkd->ikd", w, a) + c)
+        return (0.5 * ((a - y) ** 2).sum(axis=0)).mean(axis=0)
+
+    (_, db2), (dW1, _) = _backprop(W, b, x, y)
+    h, bumped = 1e-6, [w.copy() for w in W]
+    bumped[0][0, 0] += h
+    lowered = [w.copy() for w in W]
+    lowered[0][0, 0] -= h
+    np.testing.assert_allclose(dW1[0, 0], (J(bumped, b) - J(lowered, b)) / (2 * h), rtol=1e-6, atol=1e-9)
+    up, down = [c.copy() for c in b], [c.copy() for c in b]
+    up[1][0] += h
+    down[1][0] -= h
+    np.testing.assert_allclose(db2[0], (J(W, up) - J(W, down)) / (2 * h), rtol=1e-6, atol=1e-9)
+    assert floor_seconds((2, 3, 2), 2, repeat=1) > 0

@@ -62,10 +62,10 @@ def test_a_fault_in_one_equation_leaves_the_others_checked(monkeypatch):
 
 
 def test_a_fault_in_the_numeric_pass_fails_the_steps_on_that_network_only(monkeypatch):
-    def broken(net, act, exprs):
+    def broken(net, act, exprs, args, cols):
         raise ValueError("no numbers today")
 
-    monkeypatch.setattr(derivation, "instantiate", broken)
+    monkeypatch.setattr(derivation, "at_draws", broken)
     report = check_text(POST, "post.md", NETS)
     assert all(r.status is Status.FAILED for r in report.results) and not report.passed
     assert all("internal error (ValueError: no numbers today)" in r.numeric.reason for r in report.results)
@@ -133,14 +133,14 @@ def test_numeric_overflow_is_a_result_not_a_warning():
 
 
 def test_a_step_that_breaks_the_numeric_batch_fails_alone(monkeypatch):
-    real = derivation.instantiate
+    real = derivation.at_draws
 
-    def fragile(net, act, exprs):
+    def fragile(net, act, exprs, *rest):
         if any("lambda" in str(e) for e in exprs):  # only the last row's instances have λ
             raise RuntimeError("cannot evaluate")
-        return real(net, act, exprs)
+        return real(net, act, exprs, *rest)
 
-    monkeypatch.setattr(derivation, "instantiate", fragile)
+    monkeypatch.setattr(derivation, "at_draws", fragile)
     text = POST + "\n$$\n\\lambda W^l_{ij} = W^l_{ij} \\lambda\n$$\n"
     *others, residual = check_text(text, "post.md", NETS).results
     assert residual.status is Status.FAILED and "internal error (RuntimeError" in residual.numeric.reason

@@ -102,7 +102,7 @@ def engine_name(request):
 
 @pytest.fixture(scope="module", autouse=True)
 def _automatic_side_made_once():
-    """Every run here differentiates the same network and lambdifies the same automatic side:
+    """Every run here differentiates the same network and evaluates the same automatic side:
     make them once per network (they do not depend on the claims), so that run() only checks."""
     made: dict = {}
 

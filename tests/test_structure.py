@@ -30,7 +30,7 @@ LAYERS = [
     ("checks",),  # → results
     ("derive.render",),  # results → text
     ("derive.cli", "derive.commands", "derive.arguments", "derive.bench", "derive.__main__",
-     "derive.baseline"),  # the shell
+     "derive.baseline", "derive.floor"),  # the shell
 ]
 
 

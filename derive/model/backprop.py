@@ -40,6 +40,7 @@ from derive.model.quantity import (
     WEIGHT_GRADIENT_SAMPLE,
     Quantity,
 )
+from derive.primitives import total
 
 if TYPE_CHECKING:
     from derive.model.losses import Loss, Output
@@ -71,7 +72,7 @@ SEED_CLAIMS: tuple[Claim, ...] = (
           r"\delta^{n_l} = -\left(y - a^{n_l}\right) \odot f'\!\left(z^{n_l}\right)"),
     Claim("delta_hidden", HIDDEN_RESIDUAL,
           r"\left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji}\, \delta^{l+1}_j\right) f'\!\left(z^{l}_i\right)",
-          lambda v, l, i, j: sum(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1)) * v.fprime(v.z[l][i]),
+          lambda v, l, i, j: total(v.W[l][k, i] * v.delta[l + 1][k] for k in v.units(l + 1)) * v.fprime(v.z[l][i]),
           "Hidden recurrence",
           r"\delta^{l} = \left(\left(W^{l}\right)^{T} \delta^{l+1}\right) \odot f'\!\left(z^{l}\right)"),
     Claim("grad_W_sample", WEIGHT_GRADIENT_SAMPLE, r"a^{l}_j\, \delta^{l+1}_i",
@@ -83,13 +84,13 @@ SEED_CLAIMS: tuple[Claim, ...] = (
     Claim("grad_W", WEIGHT_GRADIENT,
           r"\left[\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial W^{l}_{ij}} J(W,b;x^{(k)},y^{(k)})\right]"
           r" + \lambda W^{l}_{ij}",
-          lambda v, l, i, j: sum(v.dJ_dW[k][l][i, j] for k in v.samples) / v.m + v.lam * v.W[l][i, j],
+          lambda v, l, i, j: total(v.dJ_dW[k][l][i, j] for k in v.samples) / v.m + v.lam * v.W[l][i, j],
           "Full weight gradient",
           r"\nabla_{W^{l}} J(W,b) = \left[\frac{1}{m} \sum_{k=1}^{m} \nabla_{W^{l}} J(W,b;x^{(k)},y^{(k)})\right]"
           r" + \lambda W^{l}"),
     Claim("grad_b", BIAS_GRADIENT,
           r"\frac{1}{m} \sum_{k=1}^{m} \frac{\partial}{\partial b^{l}_{i}} J(W,b;x^{(k)},y^{(k)})",
-          lambda v, l, i, j: sum(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient",
+          lambda v, l, i, j: total(v.dJ_db[k][l][i] for k in v.samples) / v.m, "Full bias gradient",
           r"\nabla_{b^{l}} J(W,b) = \frac{1}{m} \sum_{k=1}^{m} \nabla_{b^{l}} J(W,b;x^{(k)},y^{(k)})"),
 )
 

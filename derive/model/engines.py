@@ -22,8 +22,6 @@ from functools import cache, cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from derive.errors import SpecError
 from derive.model.autodiff import Derivatives
 from derive.model.loss import full_loss, sample_loss
@@ -74,20 +72,6 @@ class Engine(ABC):
             return self.xp.Rational(value.numerator, value.denominator)
         return self.xp.Integer(value)
 
-    def lambdify(self, args: list, exprs: list, compiled: bool = True) -> Callable[[np.ndarray], np.ndarray]:
-        """A NumPy function of an (args × draws) array giving an (exprs × draws) array (CSE on).
-
-        ``compiled``: symengine compiles with LLVM (slow to build, fast to run); otherwise
-        it interprets (instant to build, for few draws).
-        """
-        if not exprs:
-            return lambda cols: np.zeros((0, cols.shape[1]))
-        return self._lambdify(args, exprs, compiled)
-
-    @abstractmethod
-    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
-        """``lambdify`` for at least one expression."""
-
     def replace_all(self, exprs: list, swap: dict) -> list:
         """``[e.xreplace(swap) for e in exprs]``."""
         return [e.xreplace(swap) for e in exprs] if swap else list(exprs)
@@ -119,11 +103,6 @@ class SymEngine(Engine):
             return (exp, node.args[1]) if exp is not None and node.args[0] == self.xp.E else None
         name = node.get_name() if isinstance(node, self.xp.FunctionSymbol) else type(node).__name__
         return _one_argument(function(name), node)
-
-    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
-        fn = self.xp.Lambdify(args, exprs, cse=True, backend="llvm" if compiled else "lambda")
-        # rows of the result are strided views: each is copied once, by whoever gathers them
-        return lambda cols: np.asarray(fn(np.ascontiguousarray(cols.T))).reshape(cols.shape[1], len(exprs)).T
 
     def replace_all(self, exprs: list, swap: dict) -> list:
         """One ``xreplace`` over all of ``exprs``, handing ``swap`` to the engine once, not once per e."""
@@ -178,10 +157,6 @@ class SymPy(Engine):
     def applied(self, node) -> tuple[Function, Any] | None:
         name = node.func.__name__ if isinstance(node, self._undefined) else type(node).__name__
         return _one_argument(function(name), node)
-
-    def _lambdify(self, args: list, exprs: list, compiled: bool) -> Callable[[np.ndarray], np.ndarray]:
-        fn = self.xp.lambdify(args, exprs, modules="numpy", cse=True)
-        return lambda cols: np.array([np.broadcast_to(v, cols.shape[1:]) for v in fn(*cols)], dtype=float)
 
     def to_sympy(self, e) -> Any:
         return e

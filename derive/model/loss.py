@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from derive.primitives import total
+
 if TYPE_CHECKING:
     from derive.model.network import Forward, Network
 
@@ -19,6 +21,6 @@ def sample_loss(net: Network, fw: Forward, y: dict) -> Any:
 
 def full_loss(net: Network) -> Any:
     """J(W,b) = (1/m) Σ_k J(W,b;x^(k),y^(k)) + (λ/2) Σ_l Σ_i Σ_j (W^l_ji)²."""
-    data = sum(sample_loss(net, net.world(k), net.y(k)) for k in net.samples)
-    decay = sum(w**2 for l in range(1, net.n_l) for w in net.W[l].values())
+    data = total(sample_loss(net, net.world(k), net.y(k)) for k in net.samples)
+    decay = total(w**2 for l in range(1, net.n_l) for w in net.W[l].values())
     return data / net.m + net.lam_symbol / 2 * decay

@@ -16,7 +16,7 @@ from derive.errors import ClaimError, SpecError
 from derive.model import losses
 from derive.model.engines import Engine, engine
 from derive.model.losses import Loss, Output
-from derive.primitives import GENERIC, Activation, activation
+from derive.primitives import GENERIC, Activation, activation, total
 
 __all__ = ["Network", "Forward", "forward", "Indexed"]
 
@@ -195,7 +195,7 @@ def forward(net: Network, x: dict | None = None, *, cut: int | None = None) -> F
         z = {cut: net.zeta(cut)}
         a = {cut: _activated(net, cut, z[cut], f)}
     for l in range(start, net.n_l):
-        z[l + 1] = Indexed(f"z^{l + 1}", {i: sum((net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i])
+        z[l + 1] = Indexed(f"z^{l + 1}", {i: total([*(net.W[l][i, j] * a[l][j] for j in net.units(l)), net.b[l][i]])
                                           for i in net.units(l + 1)})
         a[l + 1] = _activated(net, l + 1, z[l + 1], f)
     return Forward(z, a, start)

@@ -5,7 +5,7 @@ once from the output, each node passes its adjoint ∂J/∂node to its children 
 the local rules: sums, products and powers here, and each of the registry's
 functions by its own rule (f → f', exp, log, tanh: derive.primitives). The
 result for every parameter is a compact DAG too, so nothing downstream
-(equality, lambdification) pays for the expanded chain rule. It knows
+(equality, numeric evaluation) pays for the expanded chain rule. It knows
 expressions, not networks: layers and residuals appear nowhere in it.
 """
 
