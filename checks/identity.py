@@ -24,10 +24,10 @@ from __future__ import annotations
 import hashlib
 import random
 from fractions import Fraction
-from functools import cache, lru_cache
+from functools import cache
 
 from checks.exponentials import Exponentials, concrete_in
-from derive.model.dag import Plan, Ring, evaluate, plan, post_order, run
+from derive.model.dag import Plan, Ring, cached_plan, evaluate, post_order, run
 from derive.model.engines import Engine, engine
 from derive.primitives import Activation, Function, Ops, function, ops
 
@@ -134,13 +134,7 @@ def _mod_values(eng: Engine, act: Activation, roots: list, seed: int) -> list:
 
     call = _call(act, _mod_p(seed))
     symbol = lambda s: _oracle(seed, "symbol", Zp(int.from_bytes(str(s).encode(), "big"))).v
-    return run(_plan(eng, tuple(roots)), symbol, number, lambda fn, v: _zp(call(fn, _zp(v))).v, ring=MOD_P)
-
-
-@lru_cache(maxsize=8)
-def _plan(eng: Engine, roots: tuple) -> Plan:
-    """The plan of ``roots``, made once for every trial and for the error bound."""
-    return plan(eng, list(roots))
+    return run(cached_plan(eng, tuple(roots)), symbol, number, lambda fn, v: _zp(call(fn, _zp(v))).v, ring=MOD_P)
 
 
 def probably_equal(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> list[bool]:
@@ -186,7 +180,7 @@ def _equal_at(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> li
 
 def degree(eng: Engine, roots: list) -> int:
     """An upper bound on the total degree of the roots as polynomials in symbols and applied functions."""
-    return _degree_and_calls(_plan(eng, tuple(roots)))[0]
+    return _degree_and_calls(cached_plan(eng, tuple(roots)))[0]
 
 
 def _degree_and_calls(p: Plan) -> tuple[int, int]:
@@ -205,7 +199,7 @@ def _degree_and_calls(p: Plan) -> tuple[int, int]:
 
 def error_bound(eng: Engine, pairs: list[tuple]) -> float:
     """The chance that a non-identity passed every trial, by Schwartz–Zippel and a union bound."""
-    d, calls = _degree_and_calls(_plan(eng, tuple(e for pair in pairs for e in pair)))
+    d, calls = _degree_and_calls(cached_plan(eng, tuple(e for pair in pairs for e in pair)))
     d = max(d, 1)
     per_trial = (d + calls * calls * d) / P
     return min(1.0, float(per_trial**TRIALS) * max(len(pairs), 1))

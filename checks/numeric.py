@@ -10,7 +10,7 @@ forward pass written here, independently of the symbolic path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from checks.results import NumericResult, Status, Worst
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
 from derive.model.backprop import Claim
-from derive.model.dag import Plan, plan, run
+from derive.model.dag import cached_plan, plan, run
 from derive.model.engines import Engine
 from derive.model.network import Network
 from derive.model.quantity import Quantity
@@ -134,19 +134,15 @@ def at_draws(net: Network, act: Activation, exprs: list, args: list, cols: np.nd
     """``exprs`` with ``act`` put in for f and its true derivative for f' (the engine's derivative of f, not
     the f' people write), at the draws ``cols`` (one row per symbol of ``args``): one walk of their shared
     DAG, each node once, vectorised over the draws. An (exprs × draws) array."""
+    if not exprs:
+        return np.zeros((0, cols.shape[1]))
     f, df = _concrete(net.eng, act)
     values = _walk(net.eng, exprs, dict(zip(args, cols)).__getitem__, {"f": f, "f'": df})
     return np.array([np.broadcast_to(v, cols.shape[1:]) for v in values], dtype=float).reshape(len(exprs), -1)
 
 
 def _walk(eng: Engine, exprs: list, symbol: Callable, unknown: dict) -> list:
-    return run(_plan(eng, tuple(exprs)), symbol, float, _numpy_call(unknown), np.power)
-
-
-@lru_cache(maxsize=4)
-def _plan(eng: Engine, exprs: tuple) -> Plan:
-    """The plan of ``exprs``, made once for all the activations they are evaluated with."""
-    return plan(eng, list(exprs))
+    return run(cached_plan(eng, tuple(exprs)), symbol, float, _numpy_call(unknown), np.power)
 
 
 def _numpy_call(unknown: dict) -> Callable:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from derive.model.engines import Engine
     from derive.primitives import Function
 
-__all__ = ["post_order", "evaluate", "plan", "run", "Plan", "Ring", "children"]
+__all__ = ["post_order", "evaluate", "plan", "cached_plan", "run", "Plan", "Ring", "children"]
 
 
 def children(node) -> tuple:
@@ -77,6 +77,13 @@ def plan(eng: Engine, roots: list) -> Plan:
         if c not in keep:
             free[k].append(c)
     return Plan(steps, [slot[r] for r in roots], free)
+
+
+@lru_cache(maxsize=8)
+def cached_plan(eng: Engine, roots: tuple) -> Plan:
+    """``plan(eng, roots)``, kept for the next runs over the same roots (the activations of a numeric check,
+    the trials and the error bound of a test modulo p)."""
+    return plan(eng, list(roots))
 
 
 def _step(node, applied: dict, slot: dict) -> tuple[str, Any, tuple[int, ...]]:
