@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 import derive.cli as cli
-from checks.derivation import DEFAULT_SIZES, check_text
+from checks.derivation import DEFAULT_SIZES, Settings, check_text
 from checks.identity import witness_values
 from checks.results import FileSummary, Status
 from checks.symbolic import _digits
@@ -151,3 +151,33 @@ def test_an_empty_sum_is_zero_on_every_path():
     assert _one(r"\sum_{i=3}^{1} x_i = 0").status is Status.PASSED
     wrong = _one(r"\sum_{i=1}^{0} 1 = 1")  # Python's 0 reached the witness: "internal error (AttributeError …)"
     assert wrong.status is Status.FAILED and not wrong.reason and wrong.failure is not None
+
+
+@pytest.mark.parametrize("row, status, reason", [
+    (r"W^l = W^l", Status.PASSED, ""),
+    (r"\|W^1\|^2 = 0", Status.FAILED, ""),
+    (r"f(W^1) = 0", Status.FAILED, "shapes do not match"),
+])
+def test_whole_matrix_equations_are_results(row, status, reason):
+    result = _one(row)
+    assert result.status is status and reason in result.reason, result.reason
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_seeds_hidden_chain_with_f_of_a_fails_at_every_witness_seed(seed):
+    """A realistic slip (f'(a) for f'(z)) sent a ratio near 1 through a floating log on some seeds."""
+    row = r"\delta^{l}_i = \left(\sum_{j=1}^{s_{l+1}} W^{l}_{ji} \delta^{l+1}_j\right) f'(a^{l}_i)"
+    (result,) = check_text(f"$$\n{row}\n$$\n", "t.md", NETS["symengine"], Settings(seed=seed)).results
+    assert result.status is Status.FAILED and "internal error" not in result.reason + str(result.numeric.reason)
+
+
+@pytest.mark.parametrize("row, status, reason", [
+    (r"\exp(z^{l}_i) = e^{z^{l}_i}", Status.PASSED, ""),
+    (r"\frac{\partial}{\partial z^{l}_i} f'(z^{l}_i) = 0", Status.NOT_CHECKED,
+     "cannot differentiate: the derivative of f' (f'') is not read"),
+    (r"\frac{1}{0} = \frac{1}{0}", Status.NOT_CHECKED, "division by zero in \\frac{1}{0}"),
+])
+@pytest.mark.parametrize("eng", ["symengine", "sympy"])
+def test_both_engines_give_the_same_result_and_reason(row, status, reason, eng):
+    result = _one(row, eng)
+    assert result.status is status and result.reason == reason, result.reason
