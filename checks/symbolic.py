@@ -227,8 +227,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     with the other claims where ``together`` holds it."""
     eng, act, q = d.net.eng, d.net.activation, claim.quantity
     method = method_for(method, d.net)
-    joint = together is not None and method == "probabilistic" and claim.id in together.sides
-    sides = together.sides[claim.id] if together is not None and joint else _hand_sides(claim, d)
+    joint = together if together is not None and method == "probabilistic" and claim.id in together.sides else None
+    sides = joint.sides[claim.id] if joint else _hand_sides(claim, d)
     if not sides:
         return SymbolicResult(Status.VACUOUS, 0, None,
                               "this network has no entry of this claim (e.g. no hidden layer)", method)
@@ -237,8 +237,7 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
         canon = canon or Canonical(eng, act)
         verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
-        tested = together.tested[claim.id] if together is not None and joint else \
-            equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
+        tested = joint.tested[claim.id] if joint else equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
         verdicts = (Verdict(Status.PROVED) if ok is not None else
                     _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))
                     for k, ((e, a, h), ok) in enumerate(zip(sides, tested), 1))
@@ -253,8 +252,7 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
     if not fprime_lemma(act):
         return SymbolicResult(Status.UNDECIDED, len(sides), None, f"could not prove the written f' of {act.name}",
                               method)
-    error = 0.0 if method != "probabilistic" else together.error if together is not None and joint else \
-        error_bound(eng, tested)
+    error = 0.0 if method != "probabilistic" else joint.error if joint else error_bound(eng, tested)
     return SymbolicResult(Status.PROVED, len(sides), method=method, error=error)
 
 
