@@ -193,6 +193,8 @@ def _check_files(args) -> int:
     settings, spec = _settings(args), _spec(args)
     given = {k: v for k, v in (("loss", spec["loss"]), ("output", spec["output"]), ("convention", args.convention))
              if v is not None}  # what the command line fixes of each file's model
+    if args.method == "probabilistic":  # a file's steps are decided one instance at a time, exactly
+        raise SpecError("--probabilistic applies to the seed's claims; a file's equations are decided exactly")
     jobs = args.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise SpecError(f"--jobs must be at least 1, got {jobs}")

@@ -181,3 +181,11 @@ def test_the_seeds_hidden_chain_with_f_of_a_fails_at_every_witness_seed(seed):
 def test_both_engines_give_the_same_result_and_reason(row, status, reason, eng):
     result = _one(row, eng)
     assert result.status is status and result.reason == reason, result.reason
+
+
+def test_probabilistic_is_refused_for_a_file_not_ignored(capsys, tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text("$$\nx_1 = x_1\n$$\n", encoding="utf-8")
+    assert main(["check", str(post), "--probabilistic"]) == 2  # it used to be silently ignored
+    assert "--probabilistic applies to the seed's claims" in capsys.readouterr().err
+    assert main(["check", str(post), "--exact", "--quiet"]) == 0
