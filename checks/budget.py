@@ -5,24 +5,29 @@ The estimate reads only numbers — the widths s_1 … s_{n_l}, the samples m, t
 activations the numeric check runs (4 for the generic f, 1 for a concrete one), the method and the engine —
 and builds no symbol: it costs the same for ``--sizes 2,3000000,2`` as for ``--sizes 2,3,2``. With
 
-    P = Σ_l s_{l+1}(s_l + 1)   parameters      w = P·m / 1000     the size of J over the m samples
-    L = n_l                    layers          A = activations numerically tested
-    T = s_1·s_2·…·s_{n_l}      input-to-output paths (the size of one entry written out as a tree)
+    P = Σ_l s_{l+1}(s_l + 1)   parameters      L = n_l   layers      A = activations numerically tested
+    T = s_1·s_2·…·s_{n_l}      input-to-output paths (the size of one entry expanded exactly)
 
 wall time (seconds, with start-up) and peak memory (MB) are
 
-    seconds = t0 + (a·(P/1000)^α·(m/2)^ν·(1 + m/mq)·(L/4)^β·A^κ + b·(T/10^6)^γ·A + x·(T/10^4)^ξ [exact]) · S
-                 + d·w·draws·A / 10^4           (the first bracket · (P/4140)^0.3 beyond the measured P)
-    MB      = r0 + c·P^π·m^μ·(L/4)^λ + g·T/10^4 [· gp if probabilistic] + e·P·m·draws·A / 10^6
+    seconds = t0 + (a·(P/1000)^α·(m/2)^ν·(L/4)^β·A^κ + b·(T/10^4)^γ·(L/4)^η + x·(T/10^4)^ξ·(L/4)^ζ [exact])
+                 · S · (P/10,570)^0.3 [beyond] + d·P·m·draws·A / 10^7
+    MB      = r0 + c·(P/1000)^π·(m/2)^μ·(L/4)^λ + h·(T/10^4)^γ·(L/4)^η + g·(T/10^4)^ξ·(L/4)^ζ [exact]
+                 + e·P·m·draws·A / 10^9
 
-— a growing part (the DAGs of J and its derivatives over the m samples; a deeper network costs more per
-parameter), the tree a deep network's entries become where they are compiled or expanded (it grows like the
-number of paths, exponentially in depth: 16 layers of width 3 take minutes although P is 180), and the numeric
-draws. S is 1 with symengine, sx (exact) or sp (probabilistic) with the slower SymPy engine. A file check
+— the DAGs of J and of its derivatives over the m samples, built and evaluated once (for the claims about
+linear in the parameters, the depth and the samples: 32 layers of width 2 take half a second); the tree an
+entry of a written derivation becomes (a file check only: b = h = 0 for the claims; it grows like the paths,
+exponentially in depth, so seed.md on 16 layers of width 2 takes a minute); the exact expansion where the
+method is exact (``auto`` chooses it only on small networks, checks/symbolic.py method_for: a forced
+``--exact`` on 16 layers of width 2 takes a minute too); and the numeric draws. S is 1 with symengine and
+sy·(P/100)^σ with the SymPy engine (slower at every step, the more so the larger the network); beyond the
+largest network measured (10,570 parameters) the first bracket grows by (P/10,570)^0.3 more. A file check
 (``derive check FILE``) is estimated as if the file were examples/seed.md, on each test network in turn (2,3,2
-and 2,3,3,2 by default), with its own constants: a shorter derivation takes less. The constants are fitted in
-log space to the runs of checks/fit_budget.py (``python -m checks.fit_budget fit`` repeats the fit from its
-table MEASURED and prints measured/estimated for every run; the README says how close they are).
+and 2,3,3,2 by default), with its own constants (its exact expansion, SymPy factor and κ are the claims'): a
+shorter derivation takes less. The constants are fitted in log space to the runs of checks/fit_budget.py
+(``python -m checks.fit_budget fit`` repeats the fit from its table MEASURED and prints measured/estimated for
+every run; the README says how close they are).
 """
 
 from __future__ import annotations
@@ -40,17 +45,16 @@ __all__ = ["Estimate", "Size", "size_of", "estimate", "estimate_file", "seconds"
 
 LIMIT_SECONDS = 1800.0  # refuse above half an hour …
 LIMIT_MB = 12_000.0  # … or half this machine's memory, unless forced
-MEASURED_UP_TO = 4140  # parameters of the largest network measured; beyond, time grows by (P/4140)^0.3 more
+MEASURED_UP_TO = 10_570  # parameters of the largest network measured; beyond, time grows by (P/10,570)^0.3 more
 
 #: Fitted constants (python -m checks.fit_budget fit): the seed's claims (``derive check``), and a file like
-#: examples/seed.md on one test network (the tree and expansion exponents are the claims'). Set, not fitted: sp
-#: (no SymPy run was probabilistic: the previous estimate's factor) and gp (checks/fit_budget.py says why).
-CLAIMS = {"t0": 0.586, "a": 2.86, "alpha": 1.61, "nu": 0.964, "mq": 8.61, "beta": 1.67, "kappa": 0.476, "b": 1.45,
-          "gamma": 1.34, "x": 3.1, "xi": 1.84, "d": 2.44, "sx": 425.0, "sp": 40.0,
-          "r0": 70.0, "c": 0.000133, "pi": 1.99, "mu": 1.22, "lam": 1.8, "g": 30.8, "gp": 0.0, "e": 31.2}
-FILE = {"t0": 0.528, "a": 132.0, "alpha": 2.12, "nu": 0.875, "mq": 39.7, "beta": 0.889, "kappa": 0.329, "b": 130.0,
-        "gamma": 1.34, "x": 2.81, "xi": 1.84, "d": 1.65, "sx": 425.0, "sp": 40.0,
-        "r0": 63.3, "c": 0.000762, "pi": 1.76, "mu": 1.05, "lam": -2.46, "g": 30.1, "gp": 0.37, "e": 29.2}
+#: examples/seed.md on one test network (its x, ξ, ζ, g, sy, σ and κ are the claims').
+CLAIMS = {"t0": 0.327, "a": 0.341, "alpha": 0.995, "nu": 1.01, "beta": 0.295, "kappa": 0.22, "b": 0, "gamma": 1,
+          "eta": 1, "x": 0.43, "xi": 1.16, "zeta": 2.04, "d": 0.76, "sy": 695, "sigma": 1.04, "r0": 65.2, "c": 15.4,
+          "pi": 1.11, "mu": 0.744, "lam": 0.191, "h": 0, "g": 1.7, "e": 22500}
+FILE = {"t0": 0.333, "a": 50, "alpha": 2.05, "nu": 1.09, "beta": -0.959, "kappa": 0.22, "b": 0.408, "gamma": 1.02,
+        "eta": 2.29, "x": 0.43, "xi": 1.16, "zeta": 2.04, "d": 0.0128, "sy": 695, "sigma": 1.04, "r0": 63.4, "c": 207,
+        "pi": 2.02, "mu": 1.2, "lam": -2.81, "h": 1.24, "g": 1.7, "e": 22200}
 
 
 @dataclass(frozen=True)
@@ -82,22 +86,22 @@ def _power(x: float, e: float) -> float:
 
 def seconds(z: Size, k: dict[str, float]) -> float:
     """Wall time with start-up, by the formula above with constants ``k``."""
-    w = z.parameters * z.m / 1000
-    grow = k["a"] * _power(z.parameters / 1000, k["alpha"]) * _power(z.m / 2, k["nu"]) * (1 + z.m / k["mq"]) \
-        * (z.layers / 4) ** k["beta"] * z.activations ** k["kappa"]
-    tree = k["b"] * _power(z.paths / 1e6, k["gamma"]) * z.activations
-    expand = k["x"] * _power(z.paths / 1e4, k["xi"]) if z.exact else 0.0
-    draws = k["d"] * w * z.draws * z.activations / 1e4
-    slower = (k["sx"] if z.exact else k["sp"]) if z.sympy else 1.0
+    grow = k["a"] * _power(z.parameters / 1000, k["alpha"]) * _power(z.m / 2, k["nu"]) \
+        * _power(z.layers / 4, k["beta"]) * z.activations ** k["kappa"]
+    tree = k["b"] * _power(z.paths / 1e4, k["gamma"]) * _power(z.layers / 4, k["eta"]) if k["b"] else 0.0
+    expand = k["x"] * _power(z.paths / 1e4, k["xi"]) * _power(z.layers / 4, k["zeta"]) if z.exact else 0.0
+    slower = k["sy"] * _power(z.parameters / 100, k["sigma"]) if z.sympy else 1.0
     beyond = max(1.0, z.parameters / MEASURED_UP_TO) ** 0.3  # generous where nothing was measured
-    return k["t0"] + (grow + tree + expand) * slower * beyond + draws
+    return k["t0"] + (grow + tree + expand) * slower * beyond \
+        + k["d"] * z.parameters * z.m * z.draws * z.activations / 1e7
 
 
 def megabytes(z: Size, k: dict[str, float]) -> float:
     """Peak resident memory, by the formula above with constants ``k``."""
-    grow = k["c"] * _power(z.parameters, k["pi"]) * z.m ** k["mu"] * (z.layers / 4) ** k["lam"]
-    expand = k["g"] * z.paths / 1e4 * (1.0 if z.exact else k["gp"])
-    return k["r0"] + grow + expand + k["e"] * z.parameters * z.m * z.draws * z.activations / 1e6
+    grow = k["c"] * _power(z.parameters / 1000, k["pi"]) * _power(z.m / 2, k["mu"]) * _power(z.layers / 4, k["lam"])
+    tree = k["h"] * _power(z.paths / 1e4, k["gamma"]) * _power(z.layers / 4, k["eta"]) if k["h"] else 0.0
+    expand = k["g"] * _power(z.paths / 1e4, k["xi"]) * _power(z.layers / 4, k["zeta"]) if z.exact else 0.0
+    return k["r0"] + grow + tree + expand + k["e"] * z.parameters * z.m * z.draws * z.activations / 1e9
 
 
 @dataclass(frozen=True)
