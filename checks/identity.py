@@ -178,12 +178,9 @@ def _equal_at(eng: Engine, act: Activation, pairs: list[tuple], seed: int) -> li
     return equal if done == TRIALS else [False] * len(pairs)
 
 
-def degree(eng: Engine, roots: list) -> int:
-    """An upper bound on the total degree of the roots as polynomials in symbols and applied functions."""
-    return _degree_and_calls(cached_plan(eng, tuple(roots)))[0]
-
-
 def _degree_and_calls(p: Plan) -> tuple[int, int]:
+    """An upper bound on the total degree of the roots as polynomials in symbols and applied functions, and
+    how many applied functions the plan holds (for the chance that two arguments share a value)."""
     deg = [0] * len(p.steps)
     for k, (kind, payload, kids) in enumerate(p.steps):
         if kind == "add":

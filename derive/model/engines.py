@@ -72,10 +72,6 @@ class Engine(ABC):
             return self.xp.Rational(value.numerator, value.denominator)
         return self.xp.Integer(value)
 
-    def replace_all(self, exprs: list, swap: dict) -> list:
-        """``[e.xreplace(swap) for e in exprs]``."""
-        return [e.xreplace(swap) for e in exprs] if swap else list(exprs)
-
     @abstractmethod
     def to_sympy(self, e) -> Any:
         """``e`` as a SymPy expression."""
@@ -103,12 +99,6 @@ class SymEngine(Engine):
             return (exp, node.args[1]) if exp is not None and node.args[0] == self.xp.E else None
         name = node.get_name() if isinstance(node, self.xp.FunctionSymbol) else type(node).__name__
         return _one_argument(function(name), node)
-
-    def replace_all(self, exprs: list, swap: dict) -> list:
-        """One ``xreplace`` over all of ``exprs``, handing ``swap`` to the engine once, not once per e."""
-        if not swap or not exprs:
-            return list(exprs)
-        return list(self.xp.DenseMatrix(len(exprs), 1, list(exprs)).xreplace(swap))
 
     def to_sympy(self, e) -> Any:
         import sympy
