@@ -17,7 +17,7 @@ from derive.reader.ast import Node
 from derive.settings import Settings
 
 __all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
-           "Step", "Scope", "StepResult", "FileReport", "FileSummary"]
+           "Step", "Scope", "StepResult", "FileReport", "Location", "FileSummary"]
 
 
 class Status(str, Enum):
@@ -187,6 +187,18 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where an equation is written: a file's line, or a line of a notebook's cell (1-based)."""
+
+    path: str
+    line: int
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.cell is None else f"{self.path}:cell {self.cell}:{self.line}"
+
+
+@dataclass(frozen=True)
 class FileReport:
     """The result of checking one file: one StepResult per equation or step, in file order."""
 
@@ -197,6 +209,10 @@ class FileReport:
     activations: tuple[str, ...]
     timings: dict = field(default_factory=dict)
     model: str = ""  # the model the file was checked against, and the lines that defined it
+
+    def where(self, result: StepResult) -> Location:
+        """Where ``result``'s equation is written."""
+        return Location(self.path, result.step.line)
 
     @property
     def checked(self) -> list[StepResult]:

@@ -7,21 +7,19 @@ Exit codes: 0 every claim passed, 1 a claim failed (or, for a FILE, an equation 
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
+from derive.checkfiles import check_files
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, Listened, bench, primitives, writable, write
-from derive.errors import DeriveError, SpecError, one_line
+from derive.errors import DeriveError, one_line
+from derive.options import networks, refuse_if_too_large, settings_of, spec_of
 
 if TYPE_CHECKING:
-    from checks.results import FileSummary
-    from derive.settings import Settings
+    pass
 
 __all__ = ["main"]
 
@@ -109,126 +107,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args) -> Settings:
-    from derive.settings import Settings
-
-    return Settings(draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method,
-                    allow_unchecked=getattr(args, "allow_unchecked", False))
-
-
-def _spec(args) -> dict:
-    """The network options, as names (an activation holds functions, which worker processes cannot receive)."""
-    if args.no_l2 and args.lam is not None:
-        raise SpecError("--no-l2 and --lambda contradict each other")
-    loss = "categorical" if (args.loss, args.output) == ("cross-entropy", "softmax") else args.loss
-    return {"sizes": args.sizes, "activation": args.activation, "m": args.samples,
-            "lam": 0 if args.no_l2 else args.lam, "engine": args.engine, "loss": loss, "output": args.output}
-
-
-def _networks(spec: dict, default: tuple) -> tuple:
-    from derive.model.network import Network
-
-    fields = {k: v for k, v in spec.items() if k != "sizes" and v is not None}  # activation, m, lam, engine, …
-    return tuple(Network(sizes, **fields) for sizes in ((spec["sizes"],) if spec["sizes"] else default))
-
-
-def _refuse_if_too_large(nets: tuple, settings: Settings, force: bool, files: int = 0, jobs: int = 1) -> None:
-    """Refuse, before any symbol is built, a run estimated too long or too large: the seed's claims on ``nets[0]``,
-    or (``files`` > 0) that many files, ``jobs`` at a time, each on every network of ``nets``."""
-    from checks.budget import estimate, estimate_file
-
-    guess = estimate_file(nets, settings, files, jobs) if files else estimate(nets[0], settings)
-    if guess.too_large and not force:
-        what = f"checking {files} file{'s' * (files > 1)} on " if files else ""
-        raise SpecError(f"{what}sizes {' and '.join(','.join(map(str, n.sizes)) for n in nets)} "
-                        f"({sum(n.parameter_count for n in nets):,} parameters) would take {guess} by derive's "
-                        "estimate; use --force to run anyway")
-
-
 def _report(args):
     from checks.report import run
     from derive.render.progress import ProgressBar
 
-    settings = _settings(args)
-    (net,) = _networks(_spec(args), ((2, 3, 3, 2),))
-    _refuse_if_too_large((net,), settings, args.force)
+    settings = settings_of(args)
+    (net,) = networks(spec_of(args), ((2, 3, 3, 2),))
+    refuse_if_too_large((net,), settings, args.force)
     with ProgressBar(enabled=not args.quiet) as bar:
         return run(net, settings=settings, progress=bar)
-
-
-def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: dict) -> tuple[int, str, FileSummary]:
-    """Check one file (in a worker process): (exit code, printed report, summary row)."""
-    from rich.console import Console
-
-    from checks.derivation import DEFAULT_SIZES, check_file
-    from checks.results import FileSummary
-    from derive.render.document import file_as_dict
-    from derive.render.progress import ProgressBar
-    from derive.render.terminal import render_file
-
-    try:
-        nets = _networks(spec, DEFAULT_SIZES)
-        with ProgressBar(enabled=output["progress"]) as bar:
-            report = check_file(path, nets, settings, progress=bar, given=given)
-    except DeriveError as exc:
-        return EXIT_USAGE, "", FileSummary(path, error=f"derive: error: {exc}")
-    except Exception as exc:  # a bug in this file: the other files are still checked
-        from checks.derivation import internal_error
-        return EXIT_FAIL, "", FileSummary(path, error=f"derive: {path}: {internal_error(exc)}")
-    if output["json"]:
-        text = json.dumps(file_as_dict(report), ensure_ascii=False) + "\n"
-    else:
-        buffer = io.StringIO()
-        colour = output["colour"]
-        render_file(report, Console(file=buffer, width=output["width"], force_terminal=colour,
-                                    color_system="auto" if colour else None), brief=not output["single"])
-        text = buffer.getvalue()
-    return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report)
-
-
-def _check_files(args) -> int:
-    from rich.console import Console
-
-    console = Console()
-    settings, spec = _settings(args), _spec(args)
-    given = {k: v for k, v in (("loss", spec["loss"]), ("output", spec["output"]), ("convention", args.convention))
-             if v is not None}  # what the command line fixes of each file's model
-    if args.method == "probabilistic":  # a file's steps are decided one instance at a time, exactly
-        raise SpecError("--probabilistic applies to the seed's claims; a file's equations are decided exactly")
-    jobs = args.jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise SpecError(f"--jobs must be at least 1, got {jobs}")
-    from checks.derivation import DEFAULT_SIZES
-
-    nets = _networks(spec, DEFAULT_SIZES)  # bad options fail once, before any file is read
-    _refuse_if_too_large(nets, settings, args.force, len(args.files), min(jobs, len(args.files)))
-    single = len(args.files) == 1
-    output = {"json": args.json, "single": single, "progress": single and not args.quiet, "width": console.width,
-              "colour": console.is_terminal}
-    work = [(str(p), spec, settings, output, given) for p in args.files]
-    worst = EXIT_PASS
-    summaries: list[FileSummary] = []
-    for code, text, summary in _checked(work, jobs):  # each file's report (a JSON line) as soon as it is ready
-        if summary.error:
-            print(one_line(summary.error), file=sys.stderr)
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        worst, summaries = max(worst, code), [*summaries, summary]
-    if len(summaries) > 1 and not args.json:
-        from derive.render.terminal import render_summary
-        render_summary(summaries, console)
-    return worst
-
-
-def _checked(work: list, jobs: int) -> Iterator[tuple[int, str, FileSummary]]:
-    """``_check_one`` of each file, in order, in ``jobs`` worker processes."""
-    if jobs == 1 or len(work) == 1:
-        yield from (_check_one(*w) for w in work)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-        yield from pool.map(_check_one, *zip(*work))
 
 
 def _export_file(args, targets: list, writers: dict) -> int:
@@ -238,7 +125,7 @@ def _export_file(args, targets: list, writers: dict) -> int:
 
     if len(args.files) > 1 or args.form != "index":
         raise DeriveError("export takes one FILE, whose rows are written as the file writes them (no --form)")
-    report = check_file(args.files[0], _networks(_spec(args), DEFAULT_SIZES), _settings(args))
+    report = check_file(args.files[0], networks(spec_of(args), DEFAULT_SIZES), settings_of(args))
     for path, fmt in targets:
         write(path, writers[fmt](report))
         print(f"wrote {path} ({sum(r.status is Status.PASSED for r in report.results)} of "
@@ -248,7 +135,7 @@ def _export_file(args, targets: list, writers: dict) -> int:
 
 def _check(args) -> int:
     if args.files:
-        return _check_files(args)
+        return check_files(args)
     for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked"),
                         (args.convention, "--convention")):
         if given:

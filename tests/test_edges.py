@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
-import derive.cli as cli
+import derive.checkfiles as checkfiles
 from checks.derivation import DEFAULT_SIZES, Settings, check_text
 from checks.identity import witness_values
 from checks.results import FileSummary, Status
@@ -132,7 +132,7 @@ def test_each_files_report_is_written_before_the_next_file_is_checked(monkeypatc
         seen.append(capsys.readouterr().out)  # what had reached the reader when this file's check began
         return 0, f'{{"file": "{path}"}}\n', FileSummary(path)
 
-    monkeypatch.setattr(cli, "_check_one", check_one)
+    monkeypatch.setattr(checkfiles, "_check_one", check_one)
     assert main(["check", *map(str, paths), "--json", "--jobs", "1"]) == 0
     assert seen[0] == "" and all(str(paths[k - 1]) in seen[k] for k in (1, 2))
 

@@ -29,7 +29,8 @@ LAYERS = [
     ("derive.meaning",),  # AST → meaning
     ("checks",),  # → results
     ("derive.render",),  # results → text
-    ("derive.cli", "derive.commands", "derive.arguments", "derive.bench", "derive.__main__",
+    ("derive.cli", "derive.commands", "derive.arguments", "derive.options", "derive.checkfiles", "derive.bench",
+     "derive.__main__",
      "derive.baseline", "derive.floor"),  # the shell
 ]
 
