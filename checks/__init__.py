@@ -5,21 +5,38 @@ expressions → results: ``symbolic`` and ``identity`` decide equality exactly o
 equations; ``results`` holds the data they all return.
 """
 
-from checks.derivation import check_file, check_text
-from checks.numeric import check_numeric
-from checks.report import run
-from checks.results import (
-                            ClaimResult,
-                            Failure,
-                            FileReport,
-                            FileSummary,
-                            NumericResult,
-                            Report,
-                            Status,
-                            StepResult,
-                            SymbolicResult,
-)
-from checks.symbolic import check_symbolic
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checks.derivation import check_file, check_text
+    from checks.numeric import check_numeric
+    from checks.report import run
+    from checks.results import (
+                                ClaimResult,
+                                Failure,
+                                FileReport,
+                                FileSummary,
+                                NumericResult,
+                                Report,
+                                Status,
+                                StepResult,
+                                SymbolicResult,
+    )
+    from checks.symbolic import check_symbolic
+
+_HOME = {"run": "report", "check_file": "derivation", "check_text": "derivation", "check_symbolic": "symbolic",
+         "check_numeric": "numeric"}
+
+
+def __getattr__(name: str):
+    """Each name from its module on first use: ``derive check`` with no file never imports the file checks."""
+    if name in _HOME:
+        return getattr(import_module(f"checks.{_HOME[name]}"), name)
+    if name in __all__:
+        return getattr(import_module("checks.results"), name)
+    raise AttributeError(f"module 'checks' has no attribute {name!r}")
+
 
 __all__ = ["run", "check_file", "check_text", "check_symbolic", "check_numeric", "Status", "Failure", "Report",
            "ClaimResult", "SymbolicResult", "NumericResult", "FileReport", "StepResult", "FileSummary"]

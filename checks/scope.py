@@ -114,16 +114,10 @@ def _window(lhs: Node, rhs: Node, n_l: int, layers: dict[str, int], output: bool
 def _windows(lhs: Node, rhs: Node, free: list[str]) -> list[_Window]:
     output, fixed = anchors(lhs, rhs)
 
-    def classes(deepest: int) -> set[_Window]:
-        found = set()
-        for n_l in range(2, deepest + 1):
-            for l in (range(1, n_l + 1) if "l" in free else (None,)):
-                w = _window(lhs, rhs, n_l, {} if l is None else {"l": l}, output, fixed)
-                if w is not None:
-                    found.add(w)
-        return found
-
-    few, more = classes(DEPTHS), classes(DEPTHS + 2)
+    found = [(n_l, _window(lhs, rhs, n_l, {} if l is None else {"l": l}, output, fixed))
+             for n_l in range(2, DEPTHS + 3) for l in (range(1, n_l + 1) if "l" in free else (None,))]
+    few = {w for n_l, w in found if w is not None and n_l <= DEPTHS}
+    more = {w for _, w in found if w is not None}
     if not few:
         raise NotCovered(f"it names layers no network of depth up to {DEPTHS} has")
     if few != more:

@@ -11,6 +11,7 @@ expressions, not networks: layers and residuals appear nowhere in it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from derive.model.dag import post_order
@@ -47,15 +48,28 @@ def gradient(eng: Engine, J, wrt) -> dict:
     """∂J/∂s for every s of ``wrt``: symbols, or nodes of J's DAG (0 where J does not depend on s).
 
     For a node such as z^l_i, which J uses only through f(z^l_i), this is the
-    derivative with the other nodes held fixed: the residual δ^l_i.
+    derivative with the other nodes held fixed: the residual δ^l_i. When every s is a
+    symbol, one pass serves them all: the adjoints of J's symbols are kept for the next call.
     """
-    wanted, found = set(wrt), {}
-    adjoint = {J: eng.xp.Integer(1)}
+    wrt = list(wrt)
+    found = _symbols(eng, J) if all(s.is_Symbol for s in wrt) else _adjoints(eng, J, set(wrt))
+    return {s: found.get(s, eng.xp.Integer(0)) for s in wrt}
+
+
+@lru_cache(maxsize=8)
+def _symbols(eng: Engine, J) -> dict:
+    """The adjoint of each symbol of J (one pass; derivatives by several parameters of one J in turn)."""
+    return _adjoints(eng, J, None)
+
+
+def _adjoints(eng: Engine, J, wanted: set | None) -> dict:
+    """The adjoint of each node of ``wanted`` (None: of each symbol) in one reverse pass over J's DAG."""
+    found, adjoint = {}, {J: eng.xp.Integer(1)}
     for node in reversed(post_order([J])):  # parents before children
         a = adjoint.pop(node, None)
         if a is None:
             continue
-        if node in wanted:
+        if node in wanted if wanted is not None else node.is_Symbol:
             found[node] = a
         if node.is_Atom or node.is_Number:
             continue
@@ -64,4 +78,4 @@ def gradient(eng: Engine, J, wrt) -> dict:
                 continue
             term = a * d
             adjoint[child] = adjoint[child] + term if child in adjoint else term
-    return {s: found.get(s, eng.xp.Integer(0)) for s in wrt}
+    return found

@@ -1,12 +1,16 @@
-"""A progress bar on stderr that shows itself only when the work lasts more than about a second."""
+"""A progress bar on stderr that shows itself only when the work lasts more than about a second (rich's progress
+module is imported only then: most checks end sooner)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 __all__ = ["ProgressBar"]
 
@@ -29,6 +33,8 @@ class ProgressBar:
         if self._progress is None:
             if time.monotonic() - self.start < DELAY:
                 return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                       TextColumn("entries"), TimeRemainingColumn(), console=self.console,
                                       transient=True)
