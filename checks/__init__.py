@@ -5,8 +5,12 @@ expressions → results: ``symbolic`` and ``identity`` decide equality exactly o
 equations; ``results`` holds the data they all return.
 """
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING
+
+if "IPython" in sys.modules:  # in Jupyter or IPython, reports show themselves as Markdown without %load_ext
+    import derive.render.notebook  # noqa: F401  (it registers with checks.results when imported)
 
 if TYPE_CHECKING:
     from checks.derivation import check_file, check_text

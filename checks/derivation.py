@@ -28,7 +28,7 @@ from derive.meaning.indices import ShapeError
 from derive.meaning.instances import instances
 from derive.meaning.lower import lower_equation
 from derive.model.network import Network
-from derive.reader import Node, display_equations, parse_equation, parse_expression, read_text
+from derive.reader import Node, display_equations, parse_equation, parse_expression, read_source
 from derive.reader.frontmatter import declared
 from derive.reader.tokens import DEFINES
 from derive.settings import Settings
@@ -258,11 +258,11 @@ def _holds(result: StepResult) -> bool | None:
 
 
 def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settings | None = None, *,
-               progress=None, given: dict[str, str] | None = None) -> FileReport:
+               progress=None, given: dict[str, str] | None = None, configured: dict | None = None) -> FileReport:
     """Check every display equation of ``text`` (read from ``path``) on the networks ``nets``.
 
-    ``progress(what, done, total)``, if given, hears how many steps are done. ``given``: what the
-    command line fixes of the model (loss, output, convention), over the front matter and the file.
+    ``progress(what, done, total)``, if given, hears how many steps are done. ``given``: what the command
+    line fixes of the model, over the front matter; ``configured``: what [tool.derive] sets, under it.
     """
     settings = settings or Settings()
     timings = {}
@@ -273,7 +273,7 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
     start = time.perf_counter()
     model = read_model(steps[:MAX_STEPS], nets,
                        lambda k, step, candidate: _holds(_Checker(candidate, settings, False).symbolic(k, step)),
-                       {**declared(text), **(given or {})}, text)
+                       {**(configured or {}), **declared(text), **(given or {})}, text)
     steps = [model.candidate.read(step) for step in steps]  # in the seed's notation, as the model's convention says
     checker = _Checker(model.nets, settings)
     say = progress or (lambda what, done, total: None)
@@ -313,6 +313,8 @@ def check_text(text: str, path: str, nets: tuple[Network, ...], settings: Settin
 
 
 def check_file(path: str | Path, nets: tuple[Network, ...], settings: Settings | None = None, *,
-               progress=None, given: dict[str, str] | None = None) -> FileReport:
-    """Read ``path`` (ReadError if it cannot be read) and check it; see ``check_text``."""
-    return check_text(read_text(path), str(path), nets, settings, progress=progress, given=given)
+               progress=None, given: dict[str, str] | None = None, configured: dict | None = None) -> FileReport:
+    """Read ``path`` (derive.reader.sources: a notebook's Markdown cells, LaTeX with its inputs) and check it."""
+    source = read_source(path)
+    return check_text(source.text, str(path), nets, settings, progress=source.told(progress), given=given,
+                      configured=configured).placed(source)

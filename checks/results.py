@@ -8,16 +8,17 @@ claims, a ``FileReport`` on a file's equations, and a ``FileSummary`` row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from derive.model.backprop import Claim
 from derive.model.network import Network
 from derive.reader.ast import Node
+from derive.reader.sources import UNREAD, Source, Span, locate
 from derive.settings import Settings
 
 __all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
-           "Step", "Scope", "StepResult", "FileReport", "Location", "FileSummary"]
+           "Step", "Scope", "StepResult", "FileReport", "Location", "FileSummary", "show_with"]
 
 
 class Status(str, Enum):
@@ -153,6 +154,12 @@ class Report:
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
 
+    def _repr_markdown_(self) -> str | None:  # Jupyter: the claims as display math (derive.render.notebook)
+        return _shown(self, "markdown")
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text/plain: the verdict, not every field
+        p.text(_shown(self, "text") or repr(self))
+
 
 @dataclass(frozen=True)
 class Step:
@@ -209,10 +216,24 @@ class FileReport:
     activations: tuple[str, ...]
     timings: dict = field(default_factory=dict)
     model: str = ""  # the model the file was checked against, and the lines that defined it
+    spans: tuple[Span, ...] = ()  # where each line of the text read is written (none: in ``path`` itself)
 
     def where(self, result: StepResult) -> Location:
         """Where ``result``'s equation is written."""
-        return Location(self.path, result.step.line)
+        return self.at(result.step.line)
+
+    def at(self, line: int) -> Location:
+        """Where ``line`` of the text read (a notebook's cells, a LaTeX file with its inputs) is written."""
+        return Location(*locate(self.spans, line, self.path))
+
+    def placed(self, source: Source) -> FileReport:
+        """This report on ``source``'s text, placed: where each line is written, every "line N" in its reasons
+        and model said so, and each part of the source that could not be read a row not checked at its line."""
+        unread = [StepResult(Step(line, "", reason=why, chain=line), Status.NOT_CHECKED, why)
+                  for line, why in source.problems]
+        results = [r if (said := source.relabel(r.reason)) == r.reason else replace(r, reason=said)
+                   for r in sorted([*self.results, *unread], key=lambda r: r.step.line)]
+        return replace(self, spans=source.spans, model=source.relabel(self.model), results=tuple(results))
 
     @property
     def checked(self) -> list[StepResult]:
@@ -234,9 +255,15 @@ class FileReport:
     def passed(self) -> bool:
         """Every checked equation passed, at least one was checked, and none was left not checked (unless
         ``settings.allow_unchecked``); skipped equations count neither way."""
-        internal = any(r.reason.startswith("internal error") for r in self.results)  # a bug never passes
+        internal = any(r.reason.startswith(("internal error", UNREAD)) for r in self.results)  # a bug, a file unread
         return bool(self.checked) and all(r.passed for r in self.checked) and not internal and (
             self.settings.allow_unchecked or not self.unchecked)
+
+    def _repr_markdown_(self) -> str | None:  # Jupyter: the rows as display math (derive.render.notebook)
+        return _shown(self, "markdown")
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text/plain: the verdict, not every field
+        p.text(_shown(self, "text") or repr(self))
 
 
 @dataclass(frozen=True)
@@ -259,3 +286,18 @@ class FileSummary:
         return cls(report.path, len(report.results), passed=sum(bool(r.passed) for r in checked),
                    failed=sum(not r.passed for r in checked), skipped=report.skipped, not_checked=report.unchecked,
                    ok=report.passed, definitions=report.definitions)
+
+
+_SHOWN: dict = {}  # kind ("markdown", "text") → render(report): how reports show themselves in IPython
+
+
+def show_with(kind: str, render) -> None:
+    """Let ``render(report) -> str`` show Reports and FileReports in Jupyter as ``kind`` ("markdown", "text"). The
+    renderers are a layer above checks, so they register here (derive.render.notebook, on import, which
+    ``%load_ext derive`` does) instead of checks importing them."""
+    _SHOWN[kind] = render
+
+
+def _shown(report: Report | FileReport, kind: str) -> str | None:
+    """``report`` as ``kind``, or None (Jupyter then shows the plain repr) while no renderer is registered."""
+    return _SHOWN[kind](report) if kind in _SHOWN else None

@@ -14,4 +14,12 @@ from derive.settings import Settings
 
 __all__ = ["ACTIVATIONS", "Activation", "Function", "activation", "register", "Derivatives", "differentiate",
            "SEED_CLAIMS", "Claim", "Quantity", "replace_claim", "Network", "Settings", "DeriveError", "SpecError",
-           "ClaimError", "ReadError", "ParseError"]
+           "ClaimError", "ReadError", "ParseError", "load_ipython_extension"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext derive``: the ``%%derive`` cell magic, and reports shown as Markdown (derive.jupyter; IPython
+    is imported only by IPython itself, never by ``import derive``)."""
+    from derive.jupyter import load_ipython_extension as load
+
+    load(ipython)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
 from derive.checkfiles import check_files
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, Listened, bench, primitives, writable, write
+from derive.config import configured
 from derive.errors import DeriveError, one_line
 from derive.options import networks, refuse_if_too_large, settings_of, spec_of
 
@@ -67,8 +68,17 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
                      help="decide equality by evaluation modulo a large prime (fast; error bound reported)")
 
 
+def _format_name(text: str) -> str:
+    from derive.render.formats import FORMATS
+
+    if text not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {text!r} (known: {', '.join(FORMATS)})")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     from derive.meaning.conventions import CONVENTIONS
+    from derive.render.formats import FORMATS
 
     parser = _Parser(prog="derive", description="Verify a backpropagation derivation symbolically and numerically.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -86,7 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--convention", metavar="|".join(c.key for c in CONVENTIONS),
                        help="with FILE: the notation it is written in (default: read from its forward pass)")
     check.add_argument("--jobs", type=int_, default=0, help="with several FILEs: worker processes (default: cores)")
-    check.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    check.add_argument("--format", metavar="|".join(FORMATS), type=_format_name, default=None,
+                       help="text (the table, the default), json, concise (a PATH:LINE:COL line per problem), github "
+                            "(annotations; a summary to $GITHUB_STEP_SUMMARY) or sarif (SARIF 2.1.0)")
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of the table "
+                                                           "(--format json)")
     check.add_argument("--timings", action="store_true", help="print where the time goes")
     export = sub.add_parser("export", help="write the verified equations as LaTeX and/or Markdown")
     export.add_argument("files", nargs="*", metavar="FILE", help="a derivation whose rows to export, as written")
@@ -134,6 +148,9 @@ def _export_file(args, targets: list, writers: dict) -> int:
 
 
 def _check(args) -> int:
+    if args.json and args.format not in (None, "json"):
+        raise DeriveError(f"--json is --format json: give one of --json and --format {args.format}")
+    args.format = "json" if args.json else args.format or "text"
     if args.files:
         return check_files(args)
     for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked"),
@@ -141,7 +158,14 @@ def _check(args) -> int:
         if given:
             raise DeriveError(f"{flag} applies to checking a FILE")
     report = _report(args)
-    if args.json:
+    if args.format not in ("text", "json"):
+        from derive.checkfiles import finish
+        from derive.render.formats import claim_problems, claims_row, lines
+
+        found = claim_problems(report)
+        print(lines(args.format, found), end="")
+        finish(args.format, list(found), [claims_row(report)], claims=True)
+    elif args.format == "json":
         from derive.render.document import as_dict
         doc = as_dict(report)
         if not args.timings:
@@ -186,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
-        args = _parser().parse_args(negatives(sys.argv[1:] if argv is None else argv))
+        words = negatives(sys.argv[1:] if argv is None else argv)
+        args = configured(_parser().parse_args(words), words, _parser)  # [tool.derive] under the command line
         return {"check": _check, "export": _export, "bench": bench, "primitives": primitives}[args.command](args)
     except DeriveError as exc:
         print(f"derive: error: {one_line(str(exc))}", file=sys.stderr)

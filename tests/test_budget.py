@@ -12,7 +12,7 @@ import tracemalloc
 import pytest
 
 import checks.report
-import derive.cli
+import derive.checkfiles
 from checks.budget import LIMIT_SECONDS, estimate, estimate_file
 from checks.derivation import DEFAULT_SIZES
 from checks.fit_budget import MEASURED, SEED, predict
@@ -171,7 +171,7 @@ def test_force_runs_what_is_refused(monkeypatch):
 
 
 def test_force_checks_a_file_that_is_refused(monkeypatch, seed_path):
-    monkeypatch.setattr(derive.cli, "_check_one", _reached)
+    monkeypatch.setattr(derive.checkfiles, "_check_one", _reached)
     assert main(["check", "--quiet", "--samples", "100000", str(seed_path)]) == 2
     with pytest.raises(_Reached):
         main(["check", "--quiet", "--samples", "100000", "--force", str(seed_path)])

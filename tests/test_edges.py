@@ -130,7 +130,7 @@ def test_each_files_report_is_written_before_the_next_file_is_checked(monkeypatc
 
     def check_one(path, *rest):
         seen.append(capsys.readouterr().out)  # what had reached the reader when this file's check began
-        return 0, f'{{"file": "{path}"}}\n', FileSummary(path)
+        return 0, f'{{"file": "{path}"}}\n', FileSummary(path), []
 
     monkeypatch.setattr(checkfiles, "_check_one", check_one)
     assert main(["check", *map(str, paths), "--json", "--jobs", "1"]) == 0

@@ -29,9 +29,9 @@ LAYERS = [
     ("derive.meaning",),  # AST → meaning
     ("checks",),  # → results
     ("derive.render",),  # results → text
-    ("derive.cli", "derive.commands", "derive.arguments", "derive.options", "derive.checkfiles", "derive.bench",
-     "derive.__main__",
-     "derive.baseline", "derive.floor"),  # the shell
+    ("derive.cli", "derive.commands", "derive.arguments", "derive.options", "derive.checkfiles", "derive.config",
+     "derive.bench", "derive.__main__", "derive.testing", "derive.pytest_plugin",
+     "derive.baseline", "derive.floor", "derive.jupyter"),  # the shell
 ]
 
 

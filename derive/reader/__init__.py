@@ -27,9 +27,10 @@ from derive.reader.ast import (
 from derive.reader.extract import Block, Row, display_equations
 from derive.reader.files import read_text
 from derive.reader.parse import MAX_DEPTH, parse_equation, parse_expression
+from derive.reader.sources import Source, Span, read_source
 
 __all__ = [
-    "read_text", "display_equations", "Block", "Row",
+    "read_text", "read_source", "Source", "Span", "display_equations", "Block", "Row",
     "parse_equation", "parse_expression", "MAX_DEPTH",
     "Node", "Num", "Var", "Sym", "Call", "Add", "Mul", "Neg", "Pow", "Frac", "Sum",
     "Derivative", "Norm", "Transpose", "Hadamard", "Kronecker", "Relation",

@@ -11,6 +11,13 @@
 Only this block is read (a line-based subset of YAML: ``key: value`` pairs indented under
 ``derive:``), so no YAML parser runs on a user's text. An unknown key or a value that is not a
 plain word or list of numbers is a one-line error naming it.
+
+The block sets the file's model, and only that: what applies to a whole run (draws, seed, rtol,
+lambda, engine, format, allow-unchecked, paths) is refused with a line saying where it belongs,
+the command line or ``[tool.derive]`` (derive.config). A file cannot loosen its own check (its
+tolerance, its unchecked rows; the author's marker for a block is ``derive: skip``), and λ stays
+symbolic in a file, so that a pass holds for every λ. Each key is taken from the command line
+first, then from this block, then from ``[tool.derive]``, then derive's default.
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ import re
 
 from derive.errors import SpecError
 
-__all__ = ["declared", "KEYS"]
+__all__ = ["declared", "KEYS", "RUN_KEYS"]
 
 KEYS = ("activation", "convention", "sizes", "samples", "loss", "output")
-_PAIR = re.compile(r"^[ \t]+([A-Za-z_]+)[ \t]*:[ \t]*(.*?)[ \t]*$")
+RUN_KEYS = ("draws", "seed", "rtol", "lambda", "engine", "format", "allow-unchecked", "paths")
+_PAIR = re.compile(r"^[ \t]+([A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _VALUE = re.compile(r"^\[?[A-Za-z0-9_\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_\-]+)*\]?$")
 
 
@@ -47,6 +55,9 @@ def declared(text: str) -> dict[str, str]:
         if pair is None:
             break  # the next top-level key: the block has ended
         key, value = pair.groups()
+        if key in RUN_KEYS or key.replace("_", "-") in RUN_KEYS:
+            raise SpecError(f"front matter line {offset}: {key} applies to a whole run, not to one file: give it on "
+                            "the command line or in [tool.derive] of pyproject.toml")
         if key not in KEYS:
             raise SpecError(f"front matter line {offset}: unknown derive key {key!r} (known: {', '.join(KEYS)})")
         if not _VALUE.match(value):

@@ -98,12 +98,14 @@ def _counts(row: FileSummary) -> dict:
 def file_as_dict(report: FileReport) -> dict:
     """The report on one file: every equation or step is one entry of ``claims``."""
     net = report.nets[0]
-    claims, per_line = [], {}  # type: list[dict], dict[int, int]
+    claims, per_line = [], {}  # type: list[dict], dict[str, int]
     for r in report.results:
-        n = per_line[r.step.line] = per_line.get(r.step.line, 0) + 1
-        source = f"{report.path}:{r.step.line}"
-        entry: dict[str, Any] = {"id": source if n == 1 else f"{source}#{n}", "source": source, "latex": r.step.text,
-                 "status": r.status, "passed": r.passed}
+        where = report.where(r)  # its file (a LaTeX file's input, or a notebook's cell) and its line there
+        source = str(where)
+        n = per_line[source] = per_line.get(source, 0) + 1
+        entry: dict[str, Any] = {"id": source if n == 1 else f"{source}#{n}", "source": source, "line": where.line,
+                                 **({} if where.cell is None else {"cell": where.cell}), "latex": r.step.text,
+                                 "status": r.status, "passed": r.passed}
         if r.reason:
             entry["reason"] = r.reason
         if r.passed is not None or r.status is Status.DEFINITION:  # a definition was checked against its model

@@ -127,7 +127,7 @@ def _rows(report: FileReport) -> dict[str, list[tuple[str, list[str]]]]:
                                                    "Rows that did not pass (not verified)": []}
     for (line, text), results in rows.items():
         statuses = {r.status for r in results}
-        where = f"{one_line(report.path)}:{line}"
+        where = one_line(str(report.at(line)))  # a notebook's cell, or the LaTeX file it is written in
         if statuses == {Status.PASSED}:
             scopes = {r.scope.label if r.scope else "proved on the test networks" for r in results}
             worst = max(r.numeric.max_rel_error for r in results if r.numeric)

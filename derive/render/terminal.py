@@ -14,6 +14,7 @@ from rich.text import Text
 from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
 from derive.errors import one_line
+from derive.reader.sources import short
 from derive.render.document import lam_text, model_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text", "MAX_ROWS"]
@@ -193,19 +194,19 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     shown = [r for r in report.results if len(report.results) <= MAX_ROWS or r.status is not Status.PASSED]
     for r in shown[:MAX_ROWS]:
         row = Text(_shorten(plain(r.step.text), 200))  # Text: a row's [z > 0] is LaTeX, not rich markup
-        table.add_row(str(r.step.line), row, marks[r.status], Text(_step_detail(r)))
+        table.add_row(short(report.spans, report.path, r.step.line), row, marks[r.status], Text(_step_detail(r)))
     console.print(table)
     if len(shown) < len(report.results) or len(shown) > MAX_ROWS:  # a long file: the summary says the rest
         passed = sum(r.status is Status.PASSED for r in report.results)
         detail(console, f"{len(report.results)} steps: the table lists {min(len(shown), MAX_ROWS)} of those not "
                         f"passed (first by line); {passed} passed are counted below, not drawn (--json has every step)")
     _file_failures(report, console)
-    _scopes([(f"line {r.step.line}", r.scope) for r in report.results if r.passed], console)
+    _scopes([(_line(report, r.step.line), r.scope) for r in report.results if r.passed], console)
     remarks = [(r.step.line, m) for r in report.results for m in r.remarks]
     if remarks:
         console.print(Text("remarks (notation, not failures)", style="bold"))
         for line, m in remarks:
-            detail(console, f"line {line}: {m}")
+            detail(console, f"{_line(report, line)}: {m}")
     console.print(Text(file_summary(report), style="bold green" if report.passed else "bold red"))
 
 
@@ -215,8 +216,8 @@ def _file_failures(report: FileReport, console: Console) -> None:
     for r in failed:
         lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
         seen_chains.add(r.step.chain)
-        console.print(Text(f"✗ {one_line(report.path)}:{r.step.line} ({lead}, in the equation at line {r.step.chain})",
-                           style="bold red"))
+        console.print(Text(f"✗ {one_line(str(report.where(r)))} ({lead}, in the equation at "
+                           f"{_line(report, r.step.chain)})", style="bold red"))
         detail(console, f"left:  {r.step.lhs}")
         detail(console, f"right: {r.step.rhs}")
         if r.reason:
@@ -231,6 +232,12 @@ def _file_failures(report: FileReport, console: Console) -> None:
             w = r.numeric.worst
             detail(console, f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
                           f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+
+
+def _line(report: FileReport, line: int) -> str:
+    """Where a line of the file is written, as a person reads it: 'line 12', 'cell 3:2', 'chapters/ch1.tex:12'."""
+    at = short(report.spans, report.path, line)
+    return f"line {at}" if at.isdigit() else at
 
 
 def _shorten(text: str, limit: int) -> str:
