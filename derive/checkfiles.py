@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from derive.render.formats import Problem
     from derive.settings import Settings
 
-__all__ = ["check_files", "finish"]
+__all__ = ["check_files", "expanded", "finish"]
 
 Checked = tuple[int, str, "FileSummary", tuple["Problem", ...]]  # exit code, printed text, summary row, problems
 
@@ -62,6 +62,23 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: d
     return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report), found
 
 
+def expanded(files: list[str]) -> list[str]:
+    """The FILEs, each folder replaced by its .md, .tex and .ipynb files (derive.reader.files.derivations_in)."""
+    from pathlib import Path
+
+    from derive.reader.files import SUFFIXES, derivations_in
+
+    out: list[str] = []
+    for name in files:
+        if not Path(name).is_dir():
+            out.append(name)
+        elif not (found := derivations_in(Path(name))):
+            raise SpecError(f"{name}: no {', '.join(SUFFIXES)} file in this folder")
+        else:
+            out += [str(p) for p in found]
+    return list(dict.fromkeys(out))
+
+
 def check_files(args) -> int:
     from rich.console import Console
 
@@ -76,6 +93,7 @@ def check_files(args) -> int:
     from checks.derivation import DEFAULT_SIZES
 
     nets = networks(spec, DEFAULT_SIZES)  # bad options fail once, before any file is read
+    args.files = expanded(args.files)
     refuse_if_too_large(nets, settings, args.force, len(args.files), min(jobs, len(args.files)))
     single = len(args.files) == 1
     output = {"format": args.format, "single": single, "progress": single and not args.quiet, "width": console.width,

@@ -38,15 +38,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from derive.errors import DeriveError, SpecError, one_line
+from derive.reader.files import SUFFIXES, derivations_in
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - the dependency pyproject.toml declares for Python 3.10
     import tomli as tomllib
 
-__all__ = ["KEYS", "SUFFIXES", "find", "read_table", "configured", "file_model"]
+__all__ = ["KEYS", "find", "read_table", "configured", "file_model"]
 
-SUFFIXES = (".md", ".tex", ".ipynb")  # what a folder of ``paths`` contributes
 
 
 class _Wrong(Exception):
@@ -216,9 +216,7 @@ def _files(values: list[str], folder: Path, start: Path, path: Path) -> list[str
         if target.is_file():
             found.append(target)
         elif target.is_dir():
-            for root, dirs, names in os.walk(target):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found += [Path(root) / n for n in sorted(names) if Path(n).suffix.lower() in SUFFIXES]
+            found += derivations_in(target)
         else:
             raise SpecError(f"{path}: [tool.derive] paths: no such file or folder {value!r}")
     if not found:

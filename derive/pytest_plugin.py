@@ -29,10 +29,9 @@ if TYPE_CHECKING:
     from checks.results import FileReport
     from derive.testing import Checker
 
-__all__ = ["SUFFIXES", "DerivationFile", "DerivationStep", "StepFailed", "step_names", "pytest_addoption",
+__all__ = ["DerivationFile", "DerivationStep", "StepFailed", "step_names", "pytest_addoption",
            "pytest_configure", "pytest_collect_file"]
 
-SUFFIXES = (".md", ".tex", ".ipynb")  # what a directory given to --derive is searched for
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,8 @@ class _Run:
     checker: Checker
 
     def wants(self, path: Path) -> bool:
+        from derive.reader.files import SUFFIXES
+
         path = path.resolve()
         return path in self.files or (path.suffix.lower() in SUFFIXES
                                       and any(f == path or f in path.parents for f in self.folders))
@@ -87,6 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
                              allow_unchecked=config.getoption("derive_allow_unchecked"))
     except DeriveError as exc:
         raise pytest.UsageError(f"derive: error: {one_line(str(exc))}") from None
+    from derive.reader.files import SUFFIXES
+
     paths = [(here / name).resolve() for name in given]
     named = config.args if config.args_source is pytest.Config.ArgsSource.ARGS else []
     files = {p for p in paths if p.is_file()} | {

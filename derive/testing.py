@@ -12,10 +12,8 @@ turn keyword options into networks and settings, through the command line's own 
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from derive.errors import SpecError, one_line
@@ -25,51 +23,51 @@ if TYPE_CHECKING:
     from checks.results import FileReport
     from derive.settings import Settings
 
-__all__ = ["OPTIONS", "Checker", "assert_derivation", "explanation", "failure_texts", "accepted", "unchecked_text",
-           "WIDTH"]
+__all__ = ["OPTIONS", "Checker", "assert_derivation", "explanation", "failure_texts", "accepted", "unchecked_text"]
 
-# The options of ``derive check FILE``, by the names its parser gives them (``lam`` is --lambda), and their
-# defaults; None leaves the choice to the file's front matter and definitions, or to derive's defaults.
-OPTIONS = {"sizes": None, "activation": None, "loss": None, "output": None, "samples": 2, "lam": None,
-           "no_l2": False, "engine": None, "draws": None, "seed": None, "rtol": None, "method": None,
-           "allow_unchecked": False, "convention": None, "force": False}
-WIDTH = 100  # columns of an explanation: failures read in a test log, not a terminal of known width
+# The options of ``derive check FILE``, by the names its parser gives them (``lam`` is --lambda), and the flag
+# each is given as: options become that command line, read as ``derive check`` reads it ([tool.derive] included).
+OPTIONS = {"sizes": "--sizes", "activation": "--activation", "loss": "--loss", "output": "--output",
+           "samples": "--samples", "lam": "--lambda", "no_l2": "--no-l2", "engine": "--engine", "draws": "--draws",
+           "seed": "--seed", "rtol": "--rtol", "method": "--", "allow_unchecked": "--allow-unchecked",
+           "convention": "--convention", "force": "--force"}
 
 
 @dataclass(frozen=True)
 class Checker:
-    """Networks, settings and what the options fix of a file's model (loss, output, convention), built once
-    from keyword options and used for every file; ``force`` runs a check derive estimates too large."""
+    """Networks, settings and what the options fix of a file's model over its front matter (``given``) and
+    under it (``configured``, from [tool.derive]), built once from keyword options and used for every file;
+    ``force`` runs a check derive estimates too large."""
 
     nets: tuple
     settings: Settings
     given: dict
+    configured: dict
     force: bool = False
 
     @classmethod
     def of(cls, **options) -> Checker:
-        """From the options of ``derive check FILE`` (see OPTIONS): ``sizes`` as "2,3,2" or (2, 3, 2).
+        """From the options of ``derive check FILE`` (see OPTIONS; ``sizes`` as "2,3,2" or (2, 3, 2)), with the
+        ``[tool.derive]`` table of the current folder's project under them, as on the command line.
 
-        Raises TypeError for an unknown option, SpecError (derive's one line) for a bad value."""
-        from checks.derivation import DEFAULT_SIZES
-        from derive.settings import Settings
+        Raises TypeError for an unknown option, DeriveError (derive's one line) for a bad value."""
+        from derive.cli import _parser
+        from derive.config import configured, file_model
 
         unknown = sorted(set(options) - set(OPTIONS))
         if unknown:
             raise TypeError(f"unknown derive option {unknown[0]!r} (known: {', '.join(OPTIONS)})")
-        default = Settings()
-        args = SimpleNamespace(**{**OPTIONS, "draws": default.draws, "seed": default.seed, "rtol": default.rtol,
-                                  "method": default.method,
-                                  **{k: v for k, v in options.items() if v is not None}})
-        args.sizes = _sizes(args.sizes)
+        argv = ["check", "FILE", *(word for k, v in options.items() if v is not None and v is not False
+                                   for word in _words(k, v))]
+        args = configured(_parser().parse_args(argv), argv, _parser)
         if args.method == "probabilistic":  # as the command line: a file's steps are decided exactly
             raise SpecError("method probabilistic applies to the seed's claims; a file's equations are decided "
                             "exactly")
-        spec = spec_of(args)  # None (an engine, an activation not given): the network's default
-        nets = networks(spec, DEFAULT_SIZES)
-        given = {k: v for k, v in (("loss", spec["loss"]), ("output", spec["output"]),
-                                   ("convention", args.convention)) if v is not None}
-        return cls(nets, settings_of(args), given, bool(args.force))
+        from checks.derivation import DEFAULT_SIZES
+
+        spec = spec_of(args)
+        given, under = file_model(args, spec)
+        return cls(networks(spec, DEFAULT_SIZES), settings_of(args), given, under, args.force)
 
     def check(self, path: str | Path) -> FileReport:
         """Check the file at ``path`` as ``derive check`` does: ReadError, SpecError (a bad front matter, a
@@ -77,22 +75,17 @@ class Checker:
         from checks.derivation import check_file
 
         refuse_if_too_large(self.nets, self.settings, self.force, files=1)
-        return check_file(path, self.nets, self.settings, given=self.given)
+        return check_file(path, self.nets, self.settings, given=self.given, configured=self.configured)
 
 
-def _sizes(value) -> tuple[int, ...] | None:
-    """``sizes`` as the command line's --sizes reads it ("2,3,2"), or a sequence of whole numbers."""
-    if value is None or isinstance(value, tuple):
-        return value
-    if isinstance(value, str):
-        import argparse
-
-        from derive.arguments import sizes
-        try:
-            return sizes(value)
-        except argparse.ArgumentTypeError as exc:
-            raise SpecError(f"sizes: {exc}") from None
-    return tuple(value)
+def _words(name: str, value) -> list[str]:
+    """One option as the command line writes it: ``--sizes 2,3,2``, ``--no-l2``, ``--exact``."""
+    if name == "method":
+        return [f"--{value}"]
+    if value is True:
+        return [OPTIONS[name]]
+    text = ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+    return [f"{OPTIONS[name]}={text}"]
 
 
 def assert_derivation(path: str | Path, **options) -> FileReport:
@@ -115,34 +108,12 @@ def assert_derivation(path: str | Path, **options) -> FileReport:
     return report
 
 
-def _rendered(report: FileReport, width: int) -> list[str]:
-    """The terminal report's failures (derive.render.terminal, brief), plain, without the summary line."""
-    from rich.console import Console
-
-    from derive.render.terminal import render_file
-
-    buffer = io.StringIO()
-    render_file(report, Console(file=buffer, width=width, color_system=None), brief=True)
-    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
-    last = max((k for k, line in enumerate(lines) if line.startswith("FAIL  ")), default=len(lines))
-    return lines[:last]  # the summary line (and its wrapped tail) is the report's, not a step's
-
-
-def failure_texts(report: FileReport, width: int = WIDTH) -> dict[int, str]:
+def failure_texts(report: FileReport) -> dict[int, str]:
     """For each FAILED step, by its index in ``report.results``: the terminal report's explanation of it
     (where, both sides, left − right, the witness, the numeric disagreement), as plain text."""
-    from checks.results import Status
+    from derive.render.terminal import failures
 
-    failed = [k for k, r in enumerate(report.results) if r.status is Status.FAILED]
-    blocks: list[list[str]] = []
-    for line in _rendered(report, width) if failed else []:
-        if line.startswith("✗ ") or not blocks:  # one block per failed step, each opened by its ✗ line
-            blocks.append([])
-        blocks[-1].append(line)
-    if len(blocks) != len(failed):  # the renderer changed how it lays failures out: say so, never drop one
-        whole = "\n".join("\n".join(b) for b in blocks)
-        return {k: whole for k in failed}
-    return {k: "\n".join(block) for k, block in zip(failed, blocks)}
+    return {k: "\n".join([head, *(f"  {line}" for line in lines)]) for k, (head, *lines) in failures(report).items()}
 
 
 def accepted(report: FileReport, k: int) -> bool:
@@ -163,14 +134,14 @@ def unchecked_text(report: FileReport, k: int) -> str:
     return f"· {one_line(str(report.where(r)))} not checked: {one_line(r.reason)}"
 
 
-def explanation(report: FileReport, width: int = WIDTH) -> str:
+def explanation(report: FileReport) -> str:
     """Why ``report`` does not pass: every failed step explained, every step not checked with its reason
     (unless the settings allow them), by line, then derive's one-line summary."""
     from checks.results import Status
     from derive.render.terminal import file_summary
 
     lines = [f"derive: {one_line(report.path)} does not pass"]
-    texts = failure_texts(report, width)
+    texts = failure_texts(report)
     for k, r in enumerate(report.results):
         if k in texts:
             lines += [texts[k]] if texts[k] not in lines else []

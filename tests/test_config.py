@@ -140,6 +140,19 @@ def test_configured_paths_are_checked_and_the_wrong_file_fails_at_its_line(proje
     assert failed == [BAD_LINE]
 
 
+def test_a_folder_on_the_command_line_is_its_derivations_without_hidden_folders(project, capsys):
+    root = project(None)
+    (root / "docs" / ".ipynb_checkpoints").mkdir()
+    (root / "docs" / ".ipynb_checkpoints" / "bad-checkpoint.md").write_text("$$x = 2x$$\n", encoding="utf-8")
+    (root / "docs" / "notes.txt").write_text("$$x = 2x$$\n", encoding="utf-8")  # not a derivation's suffix
+    code, out, err = run(capsys, "--format", "concise", "../../docs")
+    assert code == 1 and out.splitlines()[0].startswith(f"../../docs/bad.md:{BAD_LINE}:1: FAIL "), out + err
+    assert "Found 1 problem (1 failed, 0 not checked) in 2 files" in out and "checkpoint" not in out and "notes" not in out
+    (root / "empty").mkdir()
+    code, out, err = run(capsys, "../../empty")
+    assert code == 2 and err.strip() == "derive: error: ../../empty: no .md, .tex, .ipynb file in this folder"
+
+
 def test_configured_paths_of_correct_files_pass(project, capsys):
     project('[tool.derive]\npaths = ["docs/good.md"]\n')
     code, out, err = run(capsys)

@@ -17,6 +17,7 @@ import pytest
 
 from checks.derivation import DEFAULT_SIZES, check_file
 from checks.results import Status
+from derive.errors import DeriveError
 from derive.model.network import Network
 from derive.testing import assert_derivation
 
@@ -189,3 +190,17 @@ def test_assert_derivation_lists_steps_not_checked_and_refuses_unknown_options(t
     assert assert_derivation(tmp_path / "small.md", allow_unchecked=True).unchecked == 1
     with pytest.raises(TypeError, match="unknown derive option 'size'"):
         assert_derivation(tmp_path / "small.md", size="2,3,2")
+
+
+def test_assert_derivation_reads_tool_derive_under_its_own_options(tmp_path, monkeypatch):
+    """As ``derive check FILE``: the project's [tool.derive] over derive's defaults, the options over both."""
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\nsizes = "2,3,2"\nallow-unchecked = true\n',
+                                             encoding="utf-8")
+    (tmp_path / "small.md").write_text(SMALL, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = assert_derivation("small.md")  # the table's allow-unchecked: the step not checked is accepted
+    assert [n.sizes for n in report.nets] == [(2, 3, 2)] and report.unchecked == 1
+    assert [n.sizes for n in assert_derivation("small.md", sizes=(2, 2, 2)).nets] == [(2, 2, 2)]
+    (tmp_path / "pyproject.toml").write_text("[tool.derive]\ndraws = \"many\"\n", encoding="utf-8")
+    with pytest.raises(DeriveError, match=r"pyproject\.toml: \[tool\.derive\] draws: expected a whole number"):
+        assert_derivation("small.md")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import os
 import stat
 from pathlib import Path
 
 from derive.errors import ReadError
 
-__all__ = ["MAX_BYTES", "read_text"]
+__all__ = ["MAX_BYTES", "SUFFIXES", "read_text", "derivations_in"]
 
 MAX_BYTES = 2 * 1024 * 1024
+SUFFIXES = (".md", ".tex", ".ipynb")  # the derivations a folder holds: Markdown, LaTeX, Jupyter notebooks
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -48,3 +50,13 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as e:
         raise ReadError(f"{p}: not {encoding.upper()} text (invalid byte at offset {e.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line endings
+
+
+def derivations_in(folder: Path) -> list[Path]:
+    """The .md, .tex and .ipynb files under ``folder``, in name order, its hidden folders (.git,
+    .ipynb_checkpoints, .venv) left out: what ``derive check FOLDER`` and ``[tool.derive] paths`` check."""
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root) / n for n in sorted(names) if Path(n).suffix.lower() in SUFFIXES]
+    return found

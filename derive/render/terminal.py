@@ -211,27 +211,35 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
 
 
 def _file_failures(report: FileReport, console: Console) -> None:
-    failed = [r for r in report.results if r.status is Status.FAILED]
-    seen_chains = set()
-    for r in failed:
+    for head, *lines in failures(report).values():
+        console.print(Text(head, style="bold red"))
+        for line in lines:
+            detail(console, line)
+
+
+def failures(report: FileReport) -> dict[int, list[str]]:
+    """For each FAILED step, by its index in ``report.results``: a heading (where, and whether it is the first
+    wrong step of its equation), then both sides, the difference, the witness and the numeric disagreement."""
+    out, seen_chains = {}, set()
+    for k, r in enumerate(report.results):
+        if r.status is not Status.FAILED:
+            continue
         lead = "first wrong step" if r.step.chain not in seen_chains else "also wrong"
         seen_chains.add(r.step.chain)
-        console.print(Text(f"✗ {one_line(str(report.where(r)))} ({lead}, in the equation at "
-                           f"{_line(report, r.step.chain)})", style="bold red"))
-        detail(console, f"left:  {r.step.lhs}")
-        detail(console, f"right: {r.step.rhs}")
-        if r.reason:
-            detail(console, r.reason)
+        lines = [f"✗ {one_line(str(report.where(r)))} ({lead}, in the equation at {_line(report, r.step.chain)})",
+                 f"left:  {r.step.lhs}", f"right: {r.step.rhs}", *([r.reason] if r.reason else [])]
         if r.failure:
             f = r.failure
-            detail(console, f"{r.symbolic} at {f.where}: left − right = {f.difference}")
+            lines.append(f"{r.symbolic} at {f.where}: left − right = {f.difference}")
             if f.witness:
                 about = f.witness.replace("automatic − hand", "left − right")
-                detail(console, f"witness at a random rational point ({about}): left {f.automatic}, right {f.hand}")
+                lines.append(f"witness at a random rational point ({about}): left {f.automatic}, right {f.hand}")
         if r.numeric and not r.numeric.passed and r.numeric.worst:
             w = r.numeric.worst
-            detail(console, f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
-                          f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+            lines.append(f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
+                         f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+        out[k] = lines
+    return out
 
 
 def _line(report: FileReport, line: int) -> str:
