@@ -253,10 +253,12 @@ class FileReport:
 
     @property
     def passed(self) -> bool:
-        """Every checked equation passed, at least one was checked, and none was left not checked (unless
-        ``settings.allow_unchecked``); skipped equations count neither way."""
+        """Every checked equation passed, at least one was checked (or, under ``settings.allow_empty``, the file
+        has no display equation at all), and none was left not checked (unless ``settings.allow_unchecked``);
+        skipped equations count neither way."""
         internal = any(r.reason.startswith(("internal error", UNREAD)) for r in self.results)  # a bug, a file unread
-        return bool(self.checked) and all(r.passed for r in self.checked) and not internal and (
+        nothing = not self.results and self.settings.allow_empty  # no display equation: nothing to check
+        return (bool(self.checked) or nothing) and all(r.passed for r in self.checked) and not internal and (
             self.settings.allow_unchecked or not self.unchecked)
 
     def _repr_markdown_(self) -> str | None:  # Jupyter: the rows as display math (derive.render.notebook)

@@ -7,6 +7,8 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
@@ -62,21 +64,33 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: d
     return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report), found
 
 
-def expanded(files: list[str]) -> list[str]:
-    """The FILEs, each folder replaced by its .md, .tex and .ipynb files (derive.reader.files.derivations_in)."""
-    from pathlib import Path
-
+def expanded(files: list[str]) -> dict[str, bool]:
+    """The FILEs, each folder replaced by its .md, .tex and .ipynb files (derive.reader.files.derivations_in)
+    but those another .tex file of the folder inputs (a LaTeX project is checked once, from its main file); for
+    each, whether it was found in a folder (where a file of prose, with no display equation, is no failure)."""
     from derive.reader.files import SUFFIXES, derivations_in
 
-    out: list[str] = []
+    out: dict[str, bool] = {}
     for name in files:
         if not Path(name).is_dir():
-            out.append(name)
+            out.setdefault(name, False)
         elif not (found := derivations_in(Path(name))):
             raise SpecError(f"{name}: no {', '.join(SUFFIXES)} file in this folder")
         else:
-            out += [str(p) for p in found]
-    return list(dict.fromkeys(out))
+            inputs = {child for p in found if p.suffix.lower() == ".tex" for child in _inputs(p)}
+            out.update((str(p), out.get(str(p), True)) for p in found if p.resolve() not in inputs)
+    return out
+
+
+def _inputs(tex: Path) -> set[Path]:
+    """The files a .tex file \\inputs or \\includes, at any depth (none if it cannot be read)."""
+    from derive.reader.sources import read_source
+
+    try:
+        spans = read_source(tex).spans
+    except DeriveError:
+        return set()
+    return {Path(span.path).resolve() for span in spans} - {tex.resolve()}
 
 
 def check_files(args) -> int:
@@ -93,12 +107,14 @@ def check_files(args) -> int:
     from checks.derivation import DEFAULT_SIZES
 
     nets = networks(spec, DEFAULT_SIZES)  # bad options fail once, before any file is read
-    args.files = expanded(args.files)
+    found_in = expanded(args.files)
+    args.files = list(found_in)
     refuse_if_too_large(nets, settings, args.force, len(args.files), min(jobs, len(args.files)))
     single = len(args.files) == 1
     output = {"format": args.format, "single": single, "progress": single and not args.quiet, "width": console.width,
               "colour": console.is_terminal}
-    work = [(str(p), spec, settings, output, given, configured) for p in args.files]
+    work = [(p, spec, replace(settings, allow_empty=True) if folder else settings, output, given, configured)
+            for p, folder in found_in.items()]
     worst = EXIT_PASS
     summaries: list[FileSummary] = []
     found: list[Problem] = []

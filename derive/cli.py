@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     unchecked.add_argument("--strict", action="store_true",
                            help="with FILE: an equation left not checked fails the file (the default now; "
                                 "kept for old scripts)")
+    check.add_argument("--allow-empty", action="store_true",
+                       help="with FILE: a file with no display equation (a README) passes, with nothing to check "
+                            "(a FOLDER's files always may)")
     check.add_argument("--convention", metavar="|".join(c.key for c in CONVENTIONS),
                        help="with FILE: the notation it is written in (default: read from its forward pass)")
     check.add_argument("--jobs", type=int_, default=0, help="with several FILEs: worker processes (default: cores)")
@@ -154,7 +157,7 @@ def _check(args) -> int:
     if args.files:
         return check_files(args)
     for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked"),
-                        (args.convention, "--convention")):
+                        (args.allow_empty, "--allow-empty"), (args.convention, "--convention")):
         if given:
             raise DeriveError(f"{flag} applies to checking a FILE")
     report = _report(args)

@@ -208,19 +208,16 @@ def read_table(path: Path) -> dict | None:
 
 
 def _files(values: list[str], folder: Path, start: Path, path: Path) -> list[str]:
-    """``paths`` as the files to check: each file as named, each folder's .md, .tex and .ipynb files (its hidden
-    folders, such as .git and .ipynb_checkpoints, left out), relative to the current folder ``start``."""
+    """``paths`` as the command line's FILE arguments, relative to the current folder ``start``: each file as
+    named, each folder as a folder (derive.checkfiles.expanded then takes its .md, .tex and .ipynb files)."""
     found: list[Path] = []
     for value in values:
         target = folder / value
-        if target.is_file():
-            found.append(target)
-        elif target.is_dir():
-            found += derivations_in(target)
-        else:
+        if not target.exists():
             raise SpecError(f"{path}: [tool.derive] paths: no such file or folder {value!r}")
-    if not found:
-        raise SpecError(f"{path}: [tool.derive] paths: no {', '.join(SUFFIXES)} file in {values!r}")
+        if target.is_dir() and not derivations_in(target):
+            raise SpecError(f"{path}: [tool.derive] paths: no {', '.join(SUFFIXES)} file in {value!r}")
+        found.append(target)
     return list(dict.fromkeys(_relative(p, start) for p in found))
 
 

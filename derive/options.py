@@ -17,7 +17,8 @@ def settings_of(args) -> Settings:
     from derive.settings import Settings
 
     return Settings(draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method,
-                    allow_unchecked=getattr(args, "allow_unchecked", False))
+                    allow_unchecked=getattr(args, "allow_unchecked", False),
+                    allow_empty=getattr(args, "allow_empty", False))
 
 
 def spec_of(args) -> dict:

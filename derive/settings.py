@@ -30,13 +30,15 @@ class Settings:
     """``draws`` random draws for the numeric check, from ``seed``; a claim passes numerically when
     its relative error is at most ``rtol`` (float64). ``method`` decides symbolic equality: exact
     expansion, evaluation modulo a prime (probabilistic), or ``auto`` (exact on small networks).
-    An equation of a file left not checked fails the file unless ``allow_unchecked``."""
+    An equation of a file left not checked fails the file unless ``allow_unchecked``; a file with no display
+    equation at all (prose, a README) fails as nothing checked unless ``allow_empty``."""
 
     draws: int = 64
     seed: int = 0
     rtol: float = 1e-9
     method: str = "auto"
     allow_unchecked: bool = False
+    allow_empty: bool = False
 
     def __post_init__(self) -> None:
         if not _whole(self.draws, 1):

@@ -147,7 +147,8 @@ def test_a_folder_on_the_command_line_is_its_derivations_without_hidden_folders(
     (root / "docs" / "notes.txt").write_text("$$x = 2x$$\n", encoding="utf-8")  # not a derivation's suffix
     code, out, err = run(capsys, "--format", "concise", "../../docs")
     assert code == 1 and out.splitlines()[0].startswith(f"../../docs/bad.md:{BAD_LINE}:1: FAIL "), out + err
-    assert "Found 1 problem (1 failed, 0 not checked) in 2 files" in out and "checkpoint" not in out and "notes" not in out
+    assert "Found 1 problem (1 failed, 0 not checked) in 2 files" in out
+    assert "checkpoint" not in out and "notes" not in out
     (root / "empty").mkdir()
     code, out, err = run(capsys, "../../empty")
     assert code == 2 and err.strip() == "derive: error: ../../empty: no .md, .tex, .ipynb file in this folder"
@@ -234,3 +235,22 @@ def test_a_run_option_in_the_front_matter_is_refused_with_where_it_belongs(proje
     assert code == 2, out + err
     key = pair.split(":")[0]
     assert f"front matter line 3: {key} applies to a whole run" in err and "[tool.derive]" in err
+
+
+def test_a_file_of_prose_fails_when_named_and_passes_with_allow_empty_or_in_a_folder(project, capsys):
+    root = project(None, **{"README.md": "# Notes\n\nProse, and $x$ inline only.\n"})
+    code, out, err = run(capsys, "../../docs/README.md")
+    assert code == 1 and "FAIL  ../../docs/README.md: no equation could be checked" in out, out + err
+    code, out, err = run(capsys, "--allow-empty", "--json", "../../docs/README.md")
+    (doc,) = documents(out)
+    assert code == 0 and doc["passed"] is True and doc["allow_empty"] is True and doc["claims"] == [], out + err
+    (root / "docs" / "bad.md").unlink()
+    code, out, err = run(capsys, "--format", "concise", "../../docs")  # README.md and good.md: one has equations
+    assert code == 0 and out.strip() == "All 20 equations passed in 2 files; 6 definitions not counted", out + err
+
+
+def test_a_configured_folder_is_walked_as_a_folder_on_the_command_line(project, capsys):
+    root = project('[tool.derive]\npaths = ["docs"]\n', **{"README.md": "# Notes, no display equation\n"})
+    (root / "docs" / "bad.md").unlink()
+    code, out, err = run(capsys, "--format", "concise")
+    assert code == 0 and out.strip() == "All 20 equations passed in 2 files; 6 definitions not counted", out + err

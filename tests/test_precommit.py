@@ -87,7 +87,7 @@ def test_the_hook_takes_markdown_latex_and_notebooks_by_identifys_tags(hook):
 def test_the_entry_is_the_console_script_the_package_declares(hook):
     program, *rest = shlex.split(hook["entry"])
     (script,) = entry_points(group="console_scripts", name=program)  # as installed from pyproject.toml
-    assert (program, script.value, rest) == ("derive", "derive.cli:main", ["check"])
+    assert (program, script.value, rest) == ("derive", "derive.cli:main", ["check", "--allow-empty"])
 
 
 # ---------------------------------------------------------------- the hook on a repository's staged files
@@ -120,6 +120,10 @@ def test_the_hook_passes_a_correct_derivation_and_fails_the_commit_of_a_wrong_on
     (repo / "docs").mkdir()
     (repo / "docs" / "backprop.md").write_text(seed, encoding="utf-8")
     (repo / "notes.txt").write_text("$$\n1 = 2\n$$\n", encoding="utf-8")  # not the hook's type: never passed
+    (repo / "README.md").write_text("# Notes\n\nProse, no display equation.\n", encoding="utf-8")
+    _git(repo, "add", "README.md")
+    prose = _run_hook(hook, repo)  # a commit of prose alone: nothing to check, no failure
+    assert prose.returncode == 0 and "README.md: no display equation, nothing to check" in prose.stdout, prose.stdout
     _git(repo, "add", "pyproject.toml", "docs/backprop.md", "notes.txt")
 
     right = _run_hook(hook, repo)

@@ -123,6 +123,7 @@ def file_as_dict(report: FileReport) -> dict:
         "file": report.path,
         "passed": report.passed,
         "allow_unchecked": report.settings.allow_unchecked,
+        "allow_empty": report.settings.allow_empty,
         "summary": _counts(FileSummary.of(report)),
         "model": report.model,
         "network": {"sizes": [list(n.sizes) for n in report.nets], "activation": net.activation.name,

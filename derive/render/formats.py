@@ -25,11 +25,10 @@ from derive.render.terminal import plain
 
 __all__ = ["FORMATS", "Rule", "RULES", "Problem", "problems", "file_problem", "claim_problems",
            "claims_row", "concise", "github", "lines", "summary_line", "step_summary", "sarif", "package_version",
-           "SARIF_SCHEMA", "INFORMATION_URI"]
+           "SARIF_SCHEMA"]
 
 FORMATS = ("text", "json", "concise", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/derive/"
 SUBJECT = 60  # characters of an equation shown as the subject of its problem
 
 
@@ -312,6 +311,6 @@ def sarif(found: list[Problem], version: str) -> dict:
     per problem."""
     rules = [{"id": r.id, "name": r.name, "shortDescription": {"text": r.description},
               "defaultConfiguration": {"level": r.level}} for r in RULES]
-    driver = {"name": "derive", "informationUri": INFORMATION_URI, "version": version, "rules": rules}
+    driver = {"name": "derive", "version": version, "rules": rules}  # no informationUri: derive has no home page yet
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0",
             "runs": [{"tool": {"driver": driver}, "results": [_result(p) for p in found]}]}

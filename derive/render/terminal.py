@@ -17,7 +17,7 @@ from derive.errors import one_line
 from derive.reader.sources import short
 from derive.render.document import lam_text, model_text
 
-__all__ = ["render", "render_file", "render_summary", "file_summary", "plain", "as_text", "MAX_ROWS"]
+__all__ = ["render", "render_file", "render_summary", "file_summary", "failures", "plain", "as_text", "MAX_ROWS"]
 
 MAX_ROWS = 300  # a file's table draws every step up to this many; beyond, only those not passed, this many
 
@@ -30,7 +30,7 @@ _MACROS = {r"\cdots": "⋯", r"\ldots": "…", r"\dots": "…", r"\Delta": "Δ",
 
 def plain(latex: str) -> str:
     """A one-line Unicode reading of a claim's LaTeX, for terminals."""
-    text = re.sub(r"\\tag\*?\{[^{}]*\}", "", latex)
+    text = re.sub(r"\\tag\*?\{[^{}]*\}|\\[bB]igg?[lr]?(?![a-zA-Z])", "", latex)  # tags; \big( … \Bigr) sizes
     for macro, sign in _MACROS.items():
         text = text.replace(macro, sign)
     text = re.sub(r"∂\s+", "∂", text)
@@ -184,7 +184,7 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
         console.print(f"model     {report.model}")
     _numeric_line(report, console)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("line", justify="right")
+    table.add_column("line", justify="right", overflow="fold")
     table.add_column("equation", overflow="fold", ratio=3)
     table.add_column("status", no_wrap=True)
     table.add_column("detail", overflow="fold", ratio=2)
@@ -195,7 +195,8 @@ def render_file(report: FileReport, console: Console, brief: bool = False) -> No
     for r in shown[:MAX_ROWS]:
         row = Text(_shorten(plain(r.step.text), 200))  # Text: a row's [z > 0] is LaTeX, not rich markup
         table.add_row(short(report.spans, report.path, r.step.line), row, marks[r.status], Text(_step_detail(r)))
-    console.print(table)
+    if report.results:  # a file of prose has no row to draw
+        console.print(table)
     if len(shown) < len(report.results) or len(shown) > MAX_ROWS:  # a long file: the summary says the rest
         passed = sum(r.status is Status.PASSED for r in report.results)
         detail(console, f"{len(report.results)} steps: the table lists {min(len(shown), MAX_ROWS)} of those not "
@@ -258,6 +259,8 @@ def file_summary(report: FileReport) -> str:
     counts = (f"{row.equations} equations: {row.passed} passed, {row.failed} failed, "
               + (f"{row.definitions} definitions, " if row.definitions else "")
               + f"{row.skipped} skipped, {row.not_checked} not checked")
+    if not report.results and report.passed:
+        return f"PASS  {one_line(report.path)}: no display equation, nothing to check"
     if not report.checked:
         return f"FAIL  {one_line(report.path)}: no equation could be checked ({counts})"
     why = ""
