@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
-from derive.checkfiles import check_files
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, Listened, bench, primitives, writable, write
 from derive.config import configured
 from derive.errors import DeriveError, one_line
@@ -69,7 +68,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 
 
 def _format_name(text: str) -> str:
-    from derive.render.formats import FORMATS
+    from derive.render import FORMATS
 
     if text not in FORMATS:
         raise argparse.ArgumentTypeError(f"unknown format {text!r} (known: {', '.join(FORMATS)})")
@@ -78,7 +77,7 @@ def _format_name(text: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from derive.meaning.conventions import CONVENTIONS
-    from derive.render.formats import FORMATS
+    from derive.render import FORMATS
 
     parser = _Parser(prog="derive", description="Verify a backpropagation derivation symbolically and numerically.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -155,6 +154,7 @@ def _check(args) -> int:
         raise DeriveError(f"--json is --format json: give one of --json and --format {args.format}")
     args.format = "json" if args.json else args.format or "text"
     if args.files:
+        from derive.checkfiles import check_files
         return check_files(args)
     for given, flag in ((args.strict, "--strict"), (args.allow_unchecked, "--allow-unchecked"),
                         (args.allow_empty, "--allow-empty"), (args.convention, "--convention")):

@@ -38,12 +38,6 @@ from fractions import Fraction
 from pathlib import Path
 
 from derive.errors import DeriveError, SpecError, one_line
-from derive.reader.files import SUFFIXES, derivations_in
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the dependency pyproject.toml declares for Python 3.10
-    import tomli as tomllib
 
 __all__ = ["KEYS", "find", "read_table", "configured", "file_model"]
 
@@ -131,7 +125,7 @@ def _named(kind: str) -> Callable[[object], str]:
         from derive.model.engines import ENGINES
         from derive.model.losses import loss, output
         from derive.primitives import activation
-        from derive.render.formats import FORMATS
+        from derive.render import FORMATS
 
         name = _word(value)
         if kind == "convention" and name not in [c.key for c in CONVENTIONS]:
@@ -193,6 +187,11 @@ def find(start: Path) -> Path | None:
 def read_table(path: Path) -> dict | None:
     """The ``[tool.derive]`` table of the pyproject.toml ``path`` (None when it has none); a file that cannot
     be read or is not TOML raises SpecError naming it."""
+    if sys.version_info >= (3, 11):  # imported only where a pyproject.toml is found
+        import tomllib
+    else:  # pragma: no cover - the dependency pyproject.toml declares for Python 3.10
+        import tomli as tomllib
+
     try:
         with path.open("rb") as f:
             document = tomllib.load(f)
@@ -210,6 +209,8 @@ def read_table(path: Path) -> dict | None:
 def _files(values: list[str], folder: Path, start: Path, path: Path) -> list[str]:
     """``paths`` as the command line's FILE arguments, relative to the current folder ``start``: each file as
     named, each folder as a folder (derive.checkfiles.expanded then takes its .md, .tex and .ipynb files)."""
+    from derive.reader.files import SUFFIXES, derivations_in
+
     found: list[Path] = []
     for value in values:
         target = folder / value
@@ -252,9 +253,11 @@ def configured(args: argparse.Namespace, argv: list[str], parser: Callable[[], a
     args.config, args.configured = None, {}
     if args.command != "check":
         return args
-    args.command_line = _given(parser, argv)
     start = (start or Path.cwd()).absolute()
     path = find(start)
+    if path is None and not args.files:  # the seed's claims, and no table: nothing to merge
+        return args
+    args.command_line = _given(parser, argv)
     if path is None:
         return args
     values = _checked(read_table(path) or {}, path)

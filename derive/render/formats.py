@@ -21,13 +21,13 @@ from urllib.parse import quote
 
 from checks.results import FileReport, FileSummary, Report, Status, StepResult
 from derive.errors import one_line
+from derive.render import FORMATS
 from derive.render.terminal import plain
 
 __all__ = ["FORMATS", "Rule", "RULES", "Problem", "problems", "file_problem", "claim_problems",
            "claims_row", "concise", "github", "lines", "summary_line", "step_summary", "sarif", "package_version",
            "SARIF_SCHEMA"]
 
-FORMATS = ("text", "json", "concise", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SUBJECT = 60  # characters of an equation shown as the subject of its problem
 
