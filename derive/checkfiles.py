@@ -64,21 +64,22 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: d
     return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report), found
 
 
-def expanded(files: list[str]) -> dict[str, bool]:
+def expanded(files: list[str]) -> list[tuple[str, bool]]:
     """The FILEs, each folder replaced by its .md, .tex and .ipynb files (derive.reader.files.derivations_in)
     but those another .tex file of the folder inputs (a LaTeX project is checked once, from its main file); for
     each, whether it was found in a folder (where a file of prose, with no display equation, is no failure)."""
     from derive.reader.files import SUFFIXES, derivations_in
 
-    out: dict[str, bool] = {}
+    out: list[tuple[str, bool]] = []  # a file named twice is checked twice, as asked; a folder adds the others
     for name in files:
         if not Path(name).is_dir():
-            out.setdefault(name, False)
+            out.append((name, False))
         elif not (found := derivations_in(Path(name))):
             raise SpecError(f"{name}: no {', '.join(SUFFIXES)} file in this folder")
         else:
             inputs = {child for p in found if p.suffix.lower() == ".tex" for child in _inputs(p)}
-            out.update((str(p), out.get(str(p), True)) for p in found if p.resolve() not in inputs)
+            seen = {n for n, _ in out}
+            out += [(str(p), True) for p in found if p.resolve() not in inputs and str(p) not in seen]
     return out
 
 
@@ -108,13 +109,13 @@ def check_files(args) -> int:
 
     nets = networks(spec, DEFAULT_SIZES)  # bad options fail once, before any file is read
     found_in = expanded(args.files)
-    args.files = list(found_in)
+    args.files = [name for name, _ in found_in]
     refuse_if_too_large(nets, settings, args.force, len(args.files), min(jobs, len(args.files)))
     single = len(args.files) == 1
     output = {"format": args.format, "single": single, "progress": single and not args.quiet, "width": console.width,
               "colour": console.is_terminal}
     work = [(p, spec, replace(settings, allow_empty=True) if folder else settings, output, given, configured)
-            for p, folder in found_in.items()]
+            for p, folder in found_in]
     worst = EXIT_PASS
     summaries: list[FileSummary] = []
     found: list[Problem] = []

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from derive.arguments import negatives
+from derive.config import file_model
 from derive.errors import DeriveError, SpecError, one_line
 from derive.options import networks, refuse_if_too_large, settings_of, spec_of
 
@@ -74,8 +75,7 @@ def _check(line: str, cell: str | None) -> FileReport:
     if args.method == "probabilistic":  # as derive check FILE: a file's steps are decided exactly
         raise SpecError("--probabilistic applies to the seed's claims; a cell's equations are decided exactly")
     settings, spec = settings_of(args), spec_of(args)
-    given = {k: v for k, v in (("loss", spec["loss"]), ("output", spec["output"]), ("convention", args.convention))
-             if v is not None}  # what the magic's line fixes of the model
+    given, _ = file_model(args, spec)  # what the magic's line fixes of the model, over the cell's front matter
     nets = networks(spec, DEFAULT_SIZES)
     refuse_if_too_large(nets, settings, args.force, files=1)
     if cell is None:

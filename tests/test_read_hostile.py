@@ -131,9 +131,10 @@ def test_missing_file_is_refused(derive_check, tmp_path):
     assert_unreadable(derive_check("missing.md"), "missing.md", "no such file")
 
 
-def test_directory_is_refused(derive_check, tmp_path):
+def test_a_folder_without_derivations_is_refused(derive_check, tmp_path):
     (tmp_path / "folder").mkdir()
-    assert_unreadable(derive_check("folder"), "folder", "directory")
+    (tmp_path / "folder" / "notes.txt").write_text("$$x = 2x$$\n", encoding="utf-8")  # only .md, .tex, .ipynb
+    assert_unreadable(derive_check("folder"), "folder", "no .md, .tex, .ipynb file in this folder")
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
