@@ -96,7 +96,7 @@ def test_the_twin_with_a_dropped_sign_is_marked_failed_at_its_line_with_both_sid
     assert "$$\n= (y_i -a_i^{n_l})f'(z_i^{n_l})\n$$" in failed[0]
     assert "- left: $" in failed[0] and "- right: $" in failed[0]
     assert "refuted at network 2,3,2, i = 1: left − right = `" in failed[0]
-    assert "at a random rational point" in failed[0] and "numeric: relative error 2 at" in failed[0]
+    assert "at a random rational point" in failed[0] and "numeric: rel err 2 at" in failed[0]
     assert PASSED not in failed[0]
 
 

@@ -5,10 +5,28 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from checks.results import FileReport, FileSummary, NumericResult, Report, Scope, Status
+from checks.results import Failure, FileReport, FileSummary, NumericResult, Report, Scope, Status
 from derive.model.network import Network
 
-__all__ = ["model_text", "as_dict", "file_as_dict", "lam_text"]
+__all__ = ["model_text", "as_dict", "file_as_dict", "lam_text", "witness_text", "worst_text", "STEP", "CLAIM"]
+
+
+STEP, CLAIM = ("left", "right"), ("automatic", "hand")  # how each renderer names the two sides of a step, a claim
+
+
+def witness_text(f: Failure, sides: tuple[str, str]) -> str:
+    """The witness, for every renderer: 'at a random rational point (f(t) = …; left − right = …): left …, right …'."""
+    about = (f.witness or "").replace("automatic − hand", " − ".join(sides))
+    return f"at a random rational point ({about}): {sides[0]} {f.automatic}, {sides[1]} {f.hand}"
+
+
+def worst_text(num: NumericResult, sides: tuple[str, str]) -> str:
+    """Where the numeric check disagreed most, for every renderer: 'rel err 2 at δ^4_1, draw 7 (tanh): left …,
+    right …'."""
+    w = num.worst
+    assert w is not None
+    return (f"rel err {num.max_rel_error:.3g} at {w.entry}, draw {w.draw} ({w.activation}): {sides[0]} "
+            f"{w.automatic:.12g}, {sides[1]} {w.hand:.12g}")
 
 
 def lam_text(net: Network) -> str:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from checks.results import FileReport, FileSummary, Report, Status, StepResult
 from derive.errors import one_line
 from derive.render import FORMATS
+from derive.render.document import CLAIM, STEP, witness_text, worst_text
 from derive.render.terminal import plain
 
 __all__ = ["FORMATS", "Rule", "RULES", "Problem", "problems", "file_problem", "claim_problems",
@@ -102,16 +103,12 @@ def _failed(r: StepResult, rtol: float) -> tuple[str, tuple[str, ...]]:
     details = [f"left:  {r.step.lhs}", f"right: {r.step.rhs}"] if r.step.lhs is not None else []
     f = r.failure
     if f:
-        about = (f.witness or "").replace("automatic − hand", "left − right")
-        witness = f": left {f.automatic}, right {f.hand} ({about})" if f.witness else ""
-        parts.append(f"{r.symbolic} at {f.where}{witness}")
+        parts.append(f"{r.symbolic} at {f.where}" + (f", {witness_text(f, STEP)}" if f.witness else ""))
         details.append(f"left − right = {f.difference}")
     num = r.numeric
     if num and not num.passed:
-        w = num.worst
-        parts.append(f"numeric: {num.reason or num.status}" if num.reason or not w else
-                     f"numeric rel err {num.max_rel_error:.3g} > {rtol:g} at {w.entry}, draw {w.draw} "
-                     f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+        parts.append(f"numeric: {num.reason or num.status}" if num.reason or not num.worst else
+                     f"numeric (rtol {rtol:g}): {worst_text(num, STEP)}")
     return "; ".join(parts) or f"{r.status}", tuple(details)
 
 
@@ -152,17 +149,14 @@ def claim_problems(report: Report) -> tuple[Problem, ...]:
         parts, details = [f"symbolic {sym.status}, numeric {num.status}"], [f"claim: {plain(r.claim.latex)}"]
         if sym.failure:
             f = sym.failure
-            witness = f": automatic {f.automatic}, hand {f.hand} ({f.witness})" if f.witness else ""
-            parts.append(f"first failing entry {f.where}{witness}")
+            parts.append(f"first failing entry {f.where}" + (f", {witness_text(f, CLAIM)}" if f.witness else ""))
             details.append(f"automatic − hand = {f.difference}")
         if sym.note:
             parts.append(sym.note)
         if num.reason:
             parts.append(f"numeric: {num.reason}")
         elif not num.passed and num.worst:
-            w = num.worst
-            parts.append(f"numeric rel err {num.max_rel_error:.3g} > {report.settings.rtol:g} at {w.entry}, draw "
-                         f"{w.draw} ({w.activation}): automatic {w.automatic:.12g}, hand {w.hand:.12g}")
+            parts.append(f"numeric (rtol {report.settings.rtol:g}): {worst_text(num, CLAIM)}")
         found.append(Problem("derive/claim-failed", None, None, f"{r.claim.id} ({r.claim.title})",
                              one_line("; ".join(parts)), tuple(details), latex=r.claim.latex, claim=r.claim.id))
     return tuple(found)

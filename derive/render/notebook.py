@@ -17,7 +17,7 @@ import re
 
 from checks.results import ClaimResult, FileReport, Report, Status, StepResult, show_with
 from derive.errors import one_line
-from derive.render.document import lam_text
+from derive.render.document import CLAIM, STEP, lam_text, witness_text, worst_text
 from derive.render.export import _evidence, _network
 from derive.render.terminal import MAX_ROWS, file_summary
 
@@ -88,9 +88,7 @@ def _worst(r: ClaimResult, report: Report) -> list[str]:
     num = r.numeric
     if num.passed or num.reason or not num.worst:
         return []
-    w = num.worst
-    return [_prose(f"numeric: worst at {w.entry}, draw {w.draw} ({w.activation}): automatic {w.automatic:.12g}, "
-                   f"hand {w.hand:.12g} (rtol {report.settings.rtol:g})")]
+    return [_prose(f"numeric (rtol {report.settings.rtol:g}): {worst_text(num, CLAIM)}")]
 
 
 # ---------------------------------------------------------------- a file's rows
@@ -168,15 +166,11 @@ def _failed(r: StepResult) -> list[str]:
         f = r.failure
         out.append(f"{r.symbolic} at {_prose(f.where)}: left − right = {_code(f.difference)}")
         if f.witness:
-            about = f.witness.replace("automatic − hand", "left − right")
-            out.append(f"at a random rational point ({_code(about)}): left {_code(str(f.automatic))}, "
-                       f"right {_code(str(f.hand))}")
+            out.append(_prose(f"witness {witness_text(f, STEP)}"))
     num = r.numeric
     if num and not num.passed:
-        w = num.worst
-        out.append(_prose(f"numeric: {num.reason}" if num.reason or not w else
-                          f"numeric: relative error {num.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
-                          f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}"))
+        out.append(_prose(f"numeric: {num.reason}" if num.reason or not num.worst else
+                          f"numeric: {worst_text(num, STEP)}"))
     return out
 
 

@@ -15,7 +15,7 @@ from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
 from derive.errors import one_line
 from derive.reader.sources import short
-from derive.render.document import lam_text, model_text
+from derive.render.document import CLAIM, STEP, lam_text, model_text, witness_text, worst_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "failures", "plain", "as_text", "MAX_ROWS"]
 
@@ -133,7 +133,7 @@ def _failure(r, report: Report, console: Console) -> None:
             detail(console, f"refuted at {f.where}")
         detail(console, f"automatic − hand = {f.difference}")
         if f.witness:
-            detail(console, f"witness at a random rational point ({f.witness}): automatic {f.automatic}, hand {f.hand}")
+            detail(console, f"witness {witness_text(f, CLAIM)}")
     if sym.note:
         detail(console, f"{sym.note}")
     if num.reason:
@@ -233,12 +233,9 @@ def failures(report: FileReport) -> dict[int, list[str]]:
             f = r.failure
             lines.append(f"{r.symbolic} at {f.where}: left − right = {f.difference}")
             if f.witness:
-                about = f.witness.replace("automatic − hand", "left − right")
-                lines.append(f"witness at a random rational point ({about}): left {f.automatic}, right {f.hand}")
+                lines.append(f"witness {witness_text(f, STEP)}")
         if r.numeric and not r.numeric.passed and r.numeric.worst:
-            w = r.numeric.worst
-            lines.append(f"numeric: rel err {r.numeric.max_rel_error:.3g} at {w.entry}, draw {w.draw} "
-                         f"({w.activation}): left {w.automatic:.12g}, right {w.hand:.12g}")
+            lines.append(f"numeric: {worst_text(r.numeric, STEP)}")
         out[k] = lines
     return out
 
