@@ -112,15 +112,24 @@ class StepFailed(Exception):
 
 def step_names(report: FileReport) -> list[str]:
     """One unique, stable name per step of ``report``: line-N, then line-N-2, … for further steps on line N
-    (cell-C-line-N in a notebook)."""
+    (cell-C-line-N in a notebook, chapters/ch1.tex-line-N in a file that a .tex file inputs)."""
     seen: dict[str, int] = {}
     names = []
     for r in report.results:
         where = report.where(r)
         name = f"line-{where.line}" if where.cell is None else f"cell-{where.cell}-line-{where.line}"
+        if where.path != report.path:
+            name = f"{_relative(where.path, report.path)}-{name}"
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
     return names
+
+
+def _relative(child: str, main: str) -> str:
+    """A file that ``main`` inputs, as seen from ``main``'s folder (chapters/ch1.tex, ../shared/defs.tex)."""
+    import os
+
+    return os.path.relpath(child, os.path.dirname(main) or ".")
 
 
 class DerivationFile(pytest.File):
@@ -202,7 +211,10 @@ class DerivationStep(pytest.Item):
     def reportinfo(self):
         from derive.render.terminal import plain
 
-        r = self.file.report.results[self.index]
-        where = self.file.report.where(r)
+        report = self.file.report
+        r = report.results[self.index]
+        where = report.where(r)
         place = f"line {where.line}" if where.cell is None else f"cell {where.cell} line {where.line}"
-        return self.path, where.line - 1, f"{place}: {plain(r.step.text)}"  # a cell's line, in a notebook
+        if where.path != report.path:  # in a file that a .tex file inputs: that file, its line
+            place = f"{_relative(where.path, report.path)} {place}"
+        return Path(where.path), where.line - 1, f"{place}: {plain(r.step.text)}"  # a cell's line, in a notebook

@@ -152,6 +152,18 @@ def test_a_notebook_step_is_named_by_its_cell_and_line(pytester):
                                  "post.ipynb::cell-3-line-13 FAILED*"])
 
 
+def test_a_step_in_an_input_file_is_named_by_that_file_and_its_line(pytester):
+    residual = "\\[\n\\delta_i^{n_l} = -(y_i - a_i^{n_l}) f'(z_i^{n_l})\n\\]\n"
+    pytester.makefile(".tex", main="\\section{Residuals}\n" + residual + "\\input{chapters/hidden}\n")
+    pytester.mkdir("chapters")
+    (pytester.path / "chapters" / "hidden.tex").write_text("% the same residual, with its sign dropped\n"
+                                                            + residual.replace("-(y_i", "(y_i"), encoding="utf-8")
+    result = pytester.runpytest("--derive", "main.tex", "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["main.tex::line-3 PASSED*", "main.tex::chapters/hidden.tex-line-3 FAILED*"])
+    result.stdout.fnmatch_lines(["*_ chapters/hidden.tex line 3: δ_i^{n_l} = (y_i - a_i^{n_l})*"])  # the child's place
+
+
 def test_loading_the_plugin_imports_no_symbolic_engine():
     code = "import sys, derive.pytest_plugin; print(sorted({'sympy', 'symengine', 'checks'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
