@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from derive.model.backprop import Claim
 from derive.model.network import Network
 from derive.reader.ast import Node
-from derive.reader.sources import UNREAD, Source, Span, locate
+from derive.reader.origins import UNREAD, Span, locate
 from derive.settings import Settings
+
+if TYPE_CHECKING:
+    from derive.reader.sources import Source
 
 __all__ = ["Status", "Failure", "Verdict", "SymbolicResult", "Worst", "NumericResult", "ClaimResult", "Report",
            "Step", "Scope", "StepResult", "FileReport", "Location", "FileSummary", "show_with"]

@@ -80,7 +80,8 @@ def _check(line: str, cell: str | None) -> FileReport:
     refuse_if_too_large(nets, settings, args.force, files=1)
     if cell is None:
         return check_file(args.file, nets, settings, given=given)
-    from derive.reader.sources import Source, Span
+    from derive.reader.origins import Span
+    from derive.reader.sources import Source
 
     shifted = Source(CELL, cell, (Span(1, CELL, 2),))  # the cell's line 1 is the %%derive line: say lines as shown
     return check_text(cell, CELL, nets, settings, given=given).placed(shifted)

@@ -18,7 +18,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 from checks.derivation import DEFAULT_SIZES, check_file
 from derive.cli import main
 from derive.model.network import Network
-from derive.reader.sources import MAX_FILES, UNREAD, read_source
+from derive.reader.origins import UNREAD
+from derive.reader.sources import MAX_FILES, read_source
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed.md"
 SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")

@@ -12,7 +12,6 @@ passes), or a display a notebook's cell leaves open (nothing runs on from one ce
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import warnings
@@ -22,46 +21,15 @@ from pathlib import Path
 from derive.errors import ReadError, one_line
 from derive.reader.extract import display_equations
 from derive.reader.files import MAX_BYTES, read_text
+from derive.reader.origins import UNREAD, Span, locate, short
 
-__all__ = ["Span", "Source", "read_source", "locate", "short", "MAX_FILES", "UNREAD"]
+__all__ = ["Source", "read_source", "MAX_FILES"]
 
 MAX_FILES = 100  # \input and \include commands followed in one project (a hostile tree cannot blow up)
-UNREAD = "not read: "  # how a problem's reason starts: a part of the source never seen, which never passes
 _INPUT = re.compile(r"\\(?:input|include)(?![A-Za-z@])[ \t]*(?:\{([^{}\n]*)\}|([A-Za-z0-9_./\-]+))")
 _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*%")  # a % after an even run of backslashes opens a comment
 _LINE = re.compile(r"\bline (\d+)\b")
 _PROBE = "\n\n$$\nx = x\n$$\n"  # read after a notebook's cell unless something in the cell runs on
-
-
-@dataclass(frozen=True)
-class Span:
-    """Lines ``start``… of a source's text (up to the next span) come from ``path``, starting at its ``line``
-    (of notebook cell ``cell``, 1-based among all the notebook's cells)."""
-
-    start: int
-    path: str
-    line: int
-    cell: int | None = None
-
-
-def locate(spans: tuple[Span, ...], line: int, path: str = "") -> tuple[str, int, int | None]:
-    """Where ``line`` of a source's text is written: (path, line, cell); ``path``'s own ``line`` without spans."""
-    k = bisect.bisect_right(spans, line, key=lambda span: span.start) - 1
-    if k < 0:
-        return path, line, None
-    span = spans[k]
-    return span.path, span.line + line - span.start, span.cell
-
-
-def short(spans: tuple[Span, ...], main: str, line: int) -> str:
-    """A short label of ``line``: the number alone in the file ``main`` itself, ``cell 3:2`` in a notebook, or
-    ``chapters/ch1.tex:12`` (relative to ``main``'s folder) in a file that it inputs."""
-    path, at, cell = locate(spans, line, main)
-    if cell is not None:
-        return f"cell {cell}:{at}"
-    if path == main:
-        return str(at)
-    return f"{one_line(os.path.relpath(path, os.path.dirname(main) or '.'))}:{at}"
 
 
 @dataclass(frozen=True)

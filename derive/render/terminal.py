@@ -14,7 +14,7 @@ from rich.text import Text
 from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
 from derive.errors import one_line
-from derive.reader.sources import short
+from derive.reader.origins import short
 from derive.render.document import CLAIM, STEP, lam_text, model_text, witness_text, worst_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "failures", "plain", "as_text", "MAX_ROWS"]
