@@ -63,9 +63,19 @@ class _Use:
 
     layer: int | str
     written: Node | None
-    where: str  # the quantity, e.g. W_{ji}^{l}
-    base: str  # the quantity without its indices, e.g. W^{l}
+    quantity: Node | str  # e.g. W_{ji}^{l}, or a sum's bound; written out only for a message
     role: str  # rows, columns, units, or "" for a sum's bound
+
+    @property
+    def where(self) -> str:
+        """The quantity, e.g. W_{ji}^{l}."""
+        return str(self.quantity)
+
+    @property
+    def base(self) -> str:
+        """The quantity without its indices, e.g. W^{l}."""
+        q = self.quantity
+        return str(replace(q, sub=(), sample=None)) if isinstance(q, Sym) else str(q)
 
 
 @dataclass(frozen=True)
@@ -165,8 +175,7 @@ class _Typer:
     def use(self, units: dict, index: Node, layer: int | str, written: Node | None, node: Sym, role: str):
         if isinstance(index, Var) and index.name in INDEX_LETTERS:
             key = units.get(index.name, ("free", index.name))
-            base = str(replace(node, sub=(), sample=None))
-            self.uses.setdefault(key, []).append(_Use(layer, written, str(node), base, role))
+            self.uses.setdefault(key, []).append(_Use(layer, written, node, role))
 
     def sym(self, node: Sym, units: dict, samples: dict) -> None:
         name = node.name
@@ -215,9 +224,9 @@ class _Typer:
             written = node.upper.sub[0]
             if not 1 <= self.layer(written) <= self.n_l:
                 self.absent(node.upper, "s", written)
-            self.uses[key] = [_Use(self.layer(written), written, str(node.upper), "", "")]
+            self.uses[key] = [_Use(self.layer(written), written, node.upper, "")]
         elif over_samples:
-            self.uses[key] = [_Use(SAMPLES, None, "m", "", "")]
+            self.uses[key] = [_Use(SAMPLES, None, "m", "")]
         elif node.upper is None:
             self.bound[id(node)] = key
         self.walk(node.body, units, samples)
