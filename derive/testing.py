@@ -51,23 +51,31 @@ class Checker:
         ``[tool.derive]`` table of the current folder's project under them, as on the command line.
 
         Raises TypeError for an unknown option, DeriveError (derive's one line) for a bad value."""
-        from derive.cli import _parser
-        from derive.config import configured, file_model
-
         unknown = sorted(set(options) - set(OPTIONS))
         if unknown:
             raise TypeError(f"unknown derive option {unknown[0]!r} (known: {', '.join(OPTIONS)})")
-        argv = ["check", "FILE", *(word for k, v in options.items() if v is not None and v is not False
-                                   for word in _words(k, v))]
-        args = configured(_parser().parse_args(argv), argv, _parser)
-        if args.method == "probabilistic":  # as the command line: a file's steps are decided exactly
-            raise SpecError("method probabilistic applies to the seed's claims; a file's equations are decided "
-                            "exactly")
-        from checks.derivation import DEFAULT_SIZES
+        checker, _ = cls.read([word for k, v in options.items() if v is not None and v is not False
+                               for word in _words(k, v)])
+        return checker
 
+    @classmethod
+    def read(cls, words: list[str]) -> tuple[Checker, list[str]]:
+        """From the words of a ``derive check`` command line after ``check``: the checker, read as the command
+        line reads it ([tool.derive] under the options, its ``paths`` not used), and the FILEs the words name."""
+        from checks.derivation import DEFAULT_SIZES
+        from derive.arguments import negatives
+        from derive.cli import _parser
+        from derive.config import configured, file_model
+
+        argv = negatives(["check", *words])
+        args = _parser().parse_args(argv)
+        files, args.files = args.files, args.files or ["FILE"]  # a FILE: the table's paths stay unread
+        args = configured(args, argv, _parser)
+        if args.method == "probabilistic":  # as the command line: a file's steps are decided exactly
+            raise SpecError("--probabilistic applies to the seed's claims; a file's equations are decided exactly")
         spec = spec_of(args)
         given, under = file_model(args, spec)
-        return cls(networks(spec, DEFAULT_SIZES), settings_of(args), given, under, args.force)
+        return cls(networks(spec, DEFAULT_SIZES), settings_of(args), given, under, args.force), files
 
     def check(self, path: str | Path) -> FileReport:
         """Check the file at ``path`` as ``derive check`` does: ReadError, SpecError (a bad front matter, a
@@ -76,6 +84,13 @@ class Checker:
 
         refuse_if_too_large(self.nets, self.settings, self.force, files=1)
         return check_file(path, self.nets, self.settings, given=self.given, configured=self.configured)
+
+    def check_text(self, text: str, path: str) -> FileReport:
+        """Check ``text`` (read from ``path``, e.g. a notebook's cell) as ``derive check`` checks a file's."""
+        from checks.derivation import check_text
+
+        refuse_if_too_large(self.nets, self.settings, self.force, files=1)
+        return check_text(text, path, self.nets, self.settings, given=self.given, configured=self.configured)
 
 
 def _words(name: str, value) -> list[str]:

@@ -270,3 +270,15 @@ def test_in_ipython_a_report_shows_as_markdown_without_load_ext():
             "assert r._repr_markdown_().startswith('**✗ FAIL** · x.md: no equation')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_the_magic_reads_its_options_as_derive_check_does(shell, tmp_path, monkeypatch):
+    """The project's [tool.derive] under the magic's line, the cell's front matter between them."""
+    (tmp_path / ".git").mkdir()  # the repository's root: the search for pyproject.toml stops here
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\nsizes = "2,3,2"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    front = "---\nderive:\n  sizes: 2,2,2\n---\n"
+    assert [n.sizes for n in shell.run_cell_magic("derive", "", md(OUTPUT_RESIDUAL)).nets] == [(2, 3, 2)]
+    assert [n.sizes for n in shell.run_cell_magic("derive", "", front + md(OUTPUT_RESIDUAL)).nets] == [(2, 2, 2)]
+    report = shell.run_cell_magic("derive", "--sizes 2,3,3,2", front + md(OUTPUT_RESIDUAL))
+    assert [n.sizes for n in report.nets] == [(2, 3, 3, 2)] and report.passed
