@@ -156,6 +156,17 @@ def test_nothing_left_open_in_a_cell_runs_on_into_the_next(tmp_path, nets, left_
     assert rows == [*(unterminated if opened else []), (f"{path}:cell 2:2", "passed", "")]
 
 
+def test_a_skip_marker_ending_a_cell_does_not_skip_the_next_cells_display(tmp_path, nets):
+    path = tmp_path / "nb.ipynb"
+    wrong = RESIDUAL.replace("-(y_i", "(y_i")
+    cells = [new_markdown_cell("An aside follows.\n\n<!-- derive: skip -->"), new_markdown_cell(wrong),
+             new_markdown_cell("<!-- derive: skip -->\n" + wrong)]  # the marker in the display's own cell: skipped
+    nbformat.write(new_notebook(cells=cells), str(path))
+    report = check_file(path, nets)
+    assert [(str(report.where(r)), r.status.value) for r in report.results] == [
+        (f"{path}:cell 2:2", "failed"), (f"{path}:cell 3:3", "skipped")]
+
+
 def test_the_progress_of_a_notebook_names_cells(tmp_path, nets):
     path, where = _notebook(tmp_path)
     heard: list[str] = []

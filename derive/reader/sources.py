@@ -1,7 +1,9 @@
 """A derivation's source as one text, with where each of its lines is written.
 
-A Markdown or plain file is its own text. A Jupyter notebook is the text of its Markdown cells, in order (code
-and raw cells are not read; a blank line opens the text, so a cell of ``---`` is never front matter). A LaTeX
+A Markdown or plain file is its own text. A Jupyter notebook is the text of its Markdown cells, in order, with
+a line of prose between each two, so that nothing (a display left open, a ``derive: skip`` marker) reaches from
+one cell into the next (code and raw cells are not read; a blank line opens the text, so a cell of ``---`` is
+never front matter). A LaTeX
 file is its text with each ``\\input{…}`` or ``\\include{…}`` replaced by the file it names (``.tex`` added, as
 LaTeX does), recursively. ``Source.locate(line)`` maps a line of the text back to (path, line, cell).
 
@@ -29,6 +31,7 @@ MAX_FILES = 100  # \input and \include commands followed in one project (a hosti
 _INPUT = re.compile(r"\\(?:input|include)(?![A-Za-z@])[ \t]*(?:\{([^{}\n]*)\}|([A-Za-z0-9_./\-]+))")
 _COMMENT = re.compile(r"(?<!\\)(?:\\\\)*%")  # a % after an even run of backslashes opens a comment
 _LINE = re.compile(r"\bline (\d+)\b")
+_BETWEEN = "<!-- a cell ends -->"  # between a notebook's cells: prose, which nothing in a cell reaches past
 _PROBE = "\n\n$$\nx = x\n$$\n"  # read after a notebook's cell unless something in the cell runs on
 
 
@@ -109,7 +112,7 @@ def _notebook(shown: str) -> Source:
         spans.append(Span(len(lines) + 1, shown, 1, n))
         if problem:
             problems.append((len(lines) + problem[0], f"{problem[1]} opened at line {len(lines) + problem[0]}"))
-        lines += [*own, ""]
+        lines += [*own, "", _BETWEEN, ""]  # a marker that ends a cell is not before the next cell's display
     return Source(shown, "\n".join(lines), tuple(spans), tuple(problems))
 
 
