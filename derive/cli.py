@@ -10,16 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from derive.arguments import exact, float_, int_, ladder, negatives, sizes
 from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, Listened, bench, primitives, writable, write
 from derive.config import configured
 from derive.errors import DeriveError, one_line
 from derive.options import networks, refuse_if_too_large, settings_of, spec_of
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["main"]
 
