@@ -14,6 +14,7 @@ __all__ = ["settings_of", "spec_of", "networks", "refuse_if_too_large"]
 
 
 def settings_of(args) -> Settings:
+    """The check's settings (draws, seed, rtol, method, what an unchecked or empty file means), validated once."""
     from derive.settings import Settings
 
     return Settings(draws=args.draws, seed=args.seed, rtol=args.rtol, method=args.method,
@@ -31,6 +32,7 @@ def spec_of(args) -> dict:
 
 
 def networks(spec: dict, default: tuple) -> tuple:
+    """The test networks: one of the given sizes, or one for each sizes of ``default``."""
     from derive.model.network import Network
 
     fields = {k: v for k, v in spec.items() if k != "sizes" and v is not None}  # activation, m, lam, engine, …
