@@ -178,7 +178,7 @@ def concise(p: Problem) -> str:
     >>> concise(Problem("derive/step-failed", "notes.md", 12, "δ^L_j = a^L_j + y_j", "refuted at j = 1"))
     'notes.md:12:1: FAIL δ^L_j = a^L_j + y_j: refuted at j = 1'
     """
-    return f"{p.where}: {p.kind.status} {p.subject}: {p.summary}"
+    return f"{p.where}: {p.kind.status} {p.subject + ': ' if p.subject else ''}{p.summary}"  # (an unread part: none)
 
 
 def _data(text: str) -> str:
@@ -194,7 +194,7 @@ def _property(text: str) -> str:
 def github(p: Problem) -> str:
     """``::error file=PATH,line=LINE,title=derive: …::message`` (``::warning`` for a step not checked).
     A notebook's problem is on the whole file, its cell and line in the title; a seed claim's on no file."""
-    title = f"derive: {p.kind.status} {p.subject}"
+    title = f"derive: {p.kind.status} {p.subject}".rstrip()
     props = []
     if p.path is not None:
         props.append(f"file={_property(p.path)}")
@@ -282,7 +282,7 @@ def _uri(path: str) -> str:
 def _result(p: Problem) -> dict:
     """One SARIF result. A notebook's cell has no region in the .ipynb file: the result is on the whole file,
     the cell and its line in the message and in ``properties``."""
-    text = f"{p.subject}: {p.message}"
+    text = f"{p.subject}: {p.message}" if p.subject else p.message
     props: dict[str, object] = {"subject": p.subject}
     if p.latex:
         props["latex"] = p.latex
