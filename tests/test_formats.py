@@ -327,8 +327,8 @@ def test_the_command_line_prints_the_concise_line_in_a_subprocess(run_cli, tmp_p
 
 
 def test_a_part_of_a_project_never_read_is_a_problem_with_no_empty_subject(tmp_path, capsys):
-    (tmp_path / "main.tex").write_text("\\input{nonexist}\n\\[ \\delta^{n_l}_i = -(y_i - a^{n_l}_i) f'(z^{n_l}_i) \\]\n",
-                                       encoding="utf-8")
+    residual = "\\[ \\delta^{n_l}_i = -(y_i - a^{n_l}_i) f'(z^{n_l}_i) \\]\n"
+    (tmp_path / "main.tex").write_text("\\input{nonexist}\n" + residual, encoding="utf-8")
     code = main(["check", str(tmp_path / "main.tex"), "--format", "concise"])
     first = capsys.readouterr().out.splitlines()[0]
     assert code == 1 and first.startswith(f"{tmp_path / 'main.tex'}:1:1: NOT-CHECKED not read: \\input{{nonexist}}")
