@@ -260,16 +260,26 @@ class FileReport:
         """Every checked equation passed, at least one was checked (or, under ``settings.allow_empty``, the file
         has no display equation at all), and none was left not checked (unless ``settings.allow_unchecked``);
         skipped equations count neither way."""
-        internal = any(r.reason.startswith(("internal error", UNREAD)) for r in self.results)  # a bug, a file unread
+        internal = any(_never_excused(r) for r in self.results)
         nothing = not self.results and self.settings.allow_empty  # no display equation: nothing to check
         return (bool(self.checked) or nothing) and all(r.passed for r in self.checked) and not internal and (
             self.settings.allow_unchecked or not self.unchecked)
+
+    def accepts(self, result: StepResult) -> bool:
+        """Whether ``result``, left not checked, leaves the file passing: under ``settings.allow_unchecked``, and
+        never a bug met while checking nor a part of the source never read."""
+        return result.status is Status.NOT_CHECKED and self.settings.allow_unchecked and not _never_excused(result)
 
     def _repr_markdown_(self) -> str | None:  # Jupyter: the rows as display math (derive.render.notebook)
         return _shown(self, "markdown")
 
     def _repr_pretty_(self, p, cycle: bool) -> None:  # IPython's text/plain: the verdict, not every field
         p.text(_shown(self, "text") or repr(self))
+
+
+def _never_excused(result: StepResult) -> bool:
+    """A bug met while checking, or a part of the source never read: the file fails, whatever the settings."""
+    return result.reason.startswith(("internal error", UNREAD))
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,6 @@ class DerivationStep(pytest.Item):
     def skipped(self) -> str:
         """Why this step is skipped (marked ``derive: skip``, a definition, not checked but allowed), or ''."""
         from checks.results import Status
-        from derive.testing import accepted
 
         report = self.file.report
         r = report.results[self.index]
@@ -183,7 +182,7 @@ class DerivationStep(pytest.Item):
             return r.reason or "marked derive: skip"
         if r.status is Status.DEFINITION:
             return f"definition: {r.reason}" if r.reason else "definition"
-        if accepted(report, self.index):  # never a bug met while checking, nor a part of the file unread
+        if report.accepts(r):  # never a bug met while checking, nor a part of the file unread
             return f"not checked (--derive-allow-unchecked): {r.reason}"
         return ""
 

@@ -12,7 +12,7 @@ turn keyword options into networks and settings, through the command line's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from checks.results import FileReport
     from derive.settings import Settings
 
-__all__ = ["OPTIONS", "Checker", "assert_derivation", "explanation", "failure_texts", "accepted", "unchecked_text"]
+__all__ = ["OPTIONS", "Checker", "assert_derivation", "explanation", "failure_texts", "unchecked_text"]
 
 # The options of ``derive check FILE``, by the names its parser gives them (``lam`` is --lambda), and the flag
 # each is given as: options become that command line, read as ``derive check`` reads it ([tool.derive] included).
@@ -131,18 +131,6 @@ def failure_texts(report: FileReport) -> dict[int, str]:
     return {k: "\n".join([head, *(f"  {line}" for line in lines)]) for k, (head, *lines) in failures(report).items()}
 
 
-def accepted(report: FileReport, k: int) -> bool:
-    """Whether step ``k``, not checked, is accepted as derive's own rule (FileReport.passed) accepts it under
-    allow_unchecked: never a bug met while checking, nor a part of the file that could not be read."""
-    from checks.results import Status, Step, StepResult
-
-    r = report.results[k]
-    if r.status is not Status.NOT_CHECKED or not report.settings.allow_unchecked:
-        return False
-    checked = StepResult(Step(r.step.line, ""), Status.PASSED)  # so that "nothing was checked" is not the reason
-    return replace(report, results=(checked, r)).passed
-
-
 def unchecked_text(report: FileReport, k: int) -> str:
     """Why step ``k`` of ``report`` was left not checked, where it is written."""
     r = report.results[k]
@@ -160,7 +148,7 @@ def explanation(report: FileReport) -> str:
     for k, r in enumerate(report.results):
         if k in texts:
             lines += [texts[k]] if texts[k] not in lines else []
-        elif r.status is Status.NOT_CHECKED and not accepted(report, k):
+        elif r.status is Status.NOT_CHECKED and not report.accepts(r):
             lines.append(unchecked_text(report, k))
     lines.append(file_summary(report))
     return "\n".join(lines)
