@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
-from checks.exponentials import exactly_zero
-from checks.identity import equal_as, error_bound, witness_values
 from checks.results import Failure, Status, SymbolicResult, Verdict
 from derive.errors import ClaimError
 from derive.model.autodiff import Derivatives
@@ -130,6 +128,8 @@ def witness(eng: Engine, act: Activation, auto, hand, seed: int) -> tuple[str, s
     import mpmath
     import sympy
 
+    from checks.identity import witness_values
+
     for k in range(WITNESS_TRIES):
         found = witness_values(eng, act, auto, hand, seed * WITNESS_TRIES + k)
         if found is None:  # a value is not finite (or not real) at this point: try the next one
@@ -163,8 +163,11 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
     if diff == 0:
         return Verdict(Status.PROVED)
     verdict = _against(eng, act, auto, hand, seed, Failure(where, _short(str(diff)), entry=entry))
-    if verdict.status is Status.UNDECIDED and exactly_zero(eng, act, diff):  # concrete functions written out
-        return Verdict(Status.PROVED)
+    if verdict.status is Status.UNDECIDED:  # decided once more with concrete functions written out
+        from checks.exponentials import exactly_zero  # (as checks.identity below: loaded only when needed)
+
+        if exactly_zero(eng, act, diff):
+            return Verdict(Status.PROVED)
     return verdict
 
 
@@ -210,6 +213,8 @@ class Together:
 
 def modulo_p_together(claims: tuple[Claim, ...], d: Derivatives, seed: int) -> Together:
     """``claims`` tested together (a claim whose formula cannot be evaluated is left to report it alone)."""
+    from checks.identity import equal_as, error_bound
+
     sides: dict[str, list] = {}
     for c in claims:
         with contextlib.suppress(ClaimError):
@@ -237,6 +242,8 @@ def check_symbolic(claim: Claim, d: Derivatives, canon: Canonical | None = None,
         canon = canon or Canonical(eng, act)
         verdicts = (decide(eng, act, canon, a, h, seed + k, q.label_of(*e), e) for k, (e, a, h) in enumerate(sides, 1))
     else:
+        from checks.identity import equal_as, error_bound
+
         tested = joint.tested[claim.id] if joint else equal_as(eng, act, [(a, h) for _, a, h in sides], seed)
         verdicts = (Verdict(Status.PROVED) if ok is not None else
                     _against(eng, act, a, h, seed + k, Failure(q.label_of(*e), "non-zero modulo p", entry=e))

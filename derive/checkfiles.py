@@ -15,6 +15,7 @@ from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from derive.config import file_model
 from derive.errors import DeriveError, ReadError, SpecError, one_line
 from derive.options import networks, refuse_if_too_large, settings_of, spec_of
+from derive.render import console as rich_console
 
 if TYPE_CHECKING:
     from checks.results import FileSummary
@@ -29,8 +30,6 @@ Checked = tuple[int, str, "FileSummary", tuple["Problem", ...]]  # exit code, pr
 def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: dict,
                configured: dict) -> Checked:
     """Check one file (in a worker process): (exit code, its report in the chosen format, summary row, problems)."""
-    from rich.console import Console
-
     from checks.derivation import DEFAULT_SIZES, check_file
     from checks.results import FileSummary
     from derive.render.document import file_as_dict
@@ -58,8 +57,8 @@ def _check_one(path: str, spec: dict, settings: Settings, output: dict, given: d
     else:
         buffer = io.StringIO()
         colour = output["colour"]
-        render_file(report, Console(file=buffer, width=output["width"], force_terminal=colour,
-                                    color_system="auto" if colour else None), brief=not output["single"])
+        render_file(report, rich_console(file=buffer, width=output["width"], force_terminal=colour,
+                                         color_system="auto" if colour else None), brief=not output["single"])
         text = buffer.getvalue()
     return (EXIT_PASS if report.passed else EXIT_FAIL), text, FileSummary.of(report), found
 
@@ -95,9 +94,7 @@ def _inputs(tex: Path) -> set[Path]:
 
 
 def check_files(args) -> int:
-    from rich.console import Console
-
-    console = Console()
+    console = rich_console()
     settings, spec = settings_of(args), spec_of(args)
     given, configured = file_model(args, spec)  # over and under each file's front matter
     if args.method == "probabilistic":  # a file's steps are decided one instance at a time, exactly

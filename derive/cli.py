@@ -171,10 +171,9 @@ def _check(args) -> int:
             doc.pop("timings", None)
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        from rich.console import Console
-
+        from derive.render import console
         from derive.render.terminal import render
-        render(report, Console(), timings=args.timings)
+        render(report, console(), timings=args.timings)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 

@@ -64,15 +64,14 @@ class Listened:
 
 
 def bench(args) -> int:
-    from rich.console import Console
-
     from derive.bench import LADDER, bench_ladder, markdown_table, plot, render
+    from derive.render import console as rich_console
 
     if not args.timeout > 0:
         raise SpecError(f"--timeout must be positive, got {args.timeout}")
     if args.plot is not None:
         writable(args.plot)
-    console = Console()
+    console = rich_console()
     rows = bench_ladder(args.ladder or LADDER, args.baseline, args.timeout,
                         on_row=lambda r: console.print(f"measured {','.join(map(str, r.sizes))}: {r.wall:.2f} s",
                                                        style="dim"))

@@ -64,9 +64,7 @@ def needs(lhs: Node, rhs: Node, n_l: int, layers: dict[str, int], top: int | Non
     lowest: where one sample's z^{bottom} is written outside f, the width-1 layer below it cannot stand
     for every family of samples (docs/all-widths.md §2, several samples).
     """
-    walk = _Walk(n_l, layers, top, output)
-    walk.bottom = bottom
-    degree = walk.sums(lhs).most(walk.sums(rhs))
+    degree = (walk := _Walk(n_l, layers, top, output, bottom)).sums(lhs).most(walk.sums(rhs))
     if walk.edges >= {"a or z", "delta"}:  # one sample's δ^{top} beside that sample's a or z there
         raise NotCovered("several samples' δ and a or z at the top of the window (docs/all-widths.md §2)")
     return Needs(frozenset(reach_of(lhs, n_l, layers) | reach_of(rhs, n_l, layers)),
@@ -86,9 +84,13 @@ class _Degree:
     cleared: Counter = field(default_factory=Counter)
 
     def most(self, other: _Degree) -> _Degree:
+        if not (self and other):  # most degrees are NONE: spare the copies
+            return self or other
         return _Degree(_max(self.up, other.up), _max(self.down, other.down), self.cleared + other.cleared)
 
     def __add__(self, other: _Degree) -> _Degree:  # a product of the two
+        if not (self and other):
+            return self or other
         return _Degree(self.up + other.up, self.down + other.down, self.cleared + other.cleared)
 
     def times(self, k: int) -> _Degree:
@@ -103,15 +105,15 @@ class _Degree:
         return _Degree(self.cleared + self.down, Counter(), below)
 
     def __bool__(self) -> bool:
-        return bool(+self.up or +self.down or +self.cleared)
+        return any(v > 0 for counts in (self.up, self.down, self.cleared) for v in counts.values())
 
 
 def _scaled(counts: Counter, k: int) -> Counter:
     return Counter({t: k * v for t, v in counts.items()})
 
 
-def _one(T: int | str, count: int = 1) -> _Degree:
-    return _Degree(Counter({T: count}))
+def _one(T: int | str) -> _Degree:
+    return _Degree(Counter({T: 1}))
 
 
 def _max(p: Counter, q: Counter) -> Counter:
@@ -122,11 +124,11 @@ NONE = _Degree()
 
 
 class _Walk:
-    def __init__(self, n_l: int, layers: dict[str, int], top: int | None, output: Top):
+    def __init__(self, n_l: int, layers: dict[str, int], top: int | None, output: Top, bottom: int):
         self.n_l, self.layers, self.top = n_l, layers, top if top is not None else n_l
         self.output = output if self.top == n_l else SEED_TOP
         self.bound: list[str] = []  # the indices of the sums around the node walked
-        self.bottom = 1  # the lowest layer of the window
+        self.bottom = bottom  # the lowest layer of the window
         self.edges: set[str] = set()  # what of several samples the equation writes at the top of the window
 
     def layer(self, node: Node) -> int:

@@ -6,12 +6,11 @@ messages can quote exactly what the reader understood.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 from derive.primitives import function
-from derive.reader.node import Columns, Node, Qualified, admitted
+from derive.reader.node import Columns, Node, Qualified, admitted, children, descendants, rebuild
 from derive.reader.tokens import GREEK, OPERATORS
 
 __all__ = [
@@ -289,32 +288,3 @@ class Relation:
         tail = f" \\quad {tails.pop()}" if len(tails) == 1 and "" not in tails else ""
         shown = [str(s.x) if tail and isinstance(s, Qualified) else str(s) for s in sides]
         return ("= " if self.lhs is None else "") + " = ".join(shown) + tail
-
-
-def children(node: Node) -> Iterator[Node]:
-    """The nodes directly below ``node``, in field order."""
-    for f in fields(node):  # type: ignore[arg-type]
-        value = getattr(node, f.name)
-        for child in value if isinstance(value, tuple) else (value,):
-            if isinstance(child, Node):
-                yield child
-
-
-def descendants(node: Node) -> Iterator[Node]:
-    """``node`` and every node below it, parents first."""
-    yield node
-    for child in children(node):
-        yield from descendants(child)
-
-
-def rebuild(node: Node, fn: Callable[[Node, Node], Node | None]) -> Node:
-    """``node`` rebuilt bottom-up; ``fn(original, rebuilt)`` may replace a node (None keeps it)."""
-    changes: dict[str, object] = {}
-    for f in fields(node):  # type: ignore[arg-type]
-        value = getattr(node, f.name)
-        if isinstance(value, Node):
-            changes[f.name] = rebuild(value, fn)
-        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
-            changes[f.name] = tuple(rebuild(v, fn) if isinstance(v, Node) else v for v in value)
-    new = replace(node, **changes) if changes else node  # type: ignore[type-var]
-    return fn(node, new) or new

@@ -1,15 +1,16 @@
-"""The base of every AST node, a side of a row that holds for some layers only, and a batch of columns.
+"""The base of every AST node and the walks over any node, a side of a row that holds for some layers only,
+and a batch of columns.
 
 ``Qualified`` lives here, not in derive.reader.ast, so that the qualifier's reading
-(derive.reader.conditions) can build AST nodes; derive.reader.ast re-exports both.
+(derive.reader.conditions) can build AST nodes; derive.reader.ast re-exports them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, replace
 
-__all__ = ["Node", "Qualified", "Columns", "admitted"]
+__all__ = ["Node", "Qualified", "Columns", "admitted", "children", "descendants", "rebuild"]
 
 
 class Node:
@@ -65,3 +66,47 @@ def admitted(node: Node, value: Callable[[Node], int]) -> Node | None:
     at = value(node.layer)
     inside = (node.lower is None or value(node.lower) <= at) and (node.upper is None or at <= value(node.upper))
     return node.x if inside else None
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A node class's field names, found once (dataclasses.fields builds its answer anew on each call)."""
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return _FIELD_NAMES[cls]
+
+
+def children(node: Node) -> list[Node]:
+    """The nodes directly below ``node``, in field order."""
+    out: list[Node] = []
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            out.extend(child for child in value if isinstance(child, Node))
+        elif isinstance(value, Node):
+            out.append(value)
+    return out
+
+
+def descendants(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, parents first (depth first, in field order)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def rebuild(node: Node, fn: Callable[[Node, Node], Node | None]) -> Node:
+    """``node`` rebuilt bottom-up; ``fn(original, rebuilt)`` may replace a node (None keeps it)."""
+    changes: dict[str, object] = {}
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            changes[name] = rebuild(value, fn)
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            changes[name] = tuple(rebuild(v, fn) if isinstance(v, Node) else v for v in value)
+    new = replace(node, **changes) if changes else node  # type: ignore[type-var]
+    return fn(node, new) or new

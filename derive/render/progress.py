@@ -7,9 +7,10 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from derive.render import console as rich_console
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
 __all__ = ["ProgressBar"]
@@ -21,7 +22,7 @@ class ProgressBar:
     """Callable as ``bar(what, done, total)``; silent when disabled or when stderr is not a terminal."""
 
     def __init__(self, enabled: bool = True, console: Console | None = None):
-        self.console = console or Console(stderr=True)
+        self.console = console or rich_console(stderr=True)
         self.enabled = enabled and (console is not None or sys.stderr.isatty())
         self.start = time.monotonic()
         self._progress: Progress | None = None
