@@ -285,3 +285,16 @@ def test_export_of_a_failing_derivation_exits_1_but_still_writes(planted_wrong_c
     assert out.splitlines() == [f"wrote {tex} (5 of 6 claims verified)", f"wrote {md} (5 of 6 claims verified)"]
     assert "not verified" in tex.read_text(encoding="utf-8")
     assert "not verified" in md.read_text(encoding="utf-8")
+
+
+def test_a_colon_name_in_a_path_is_printed_as_written_not_as_an_emoji(seed_path, tmp_path, capsys, monkeypatch,
+                                                                      plain_console_env):
+    """rich would print ``:warning:`` as ⚠ (derive.render.console turns that off): the summary of two files
+    must quote each path as the user gave it."""
+    monkeypatch.setenv("COLUMNS", "300")
+    paths = [tmp_path / "notes:warning:.md", tmp_path / "seed.md"]
+    for path in paths:
+        path.write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["check", *map(str, paths)]) == 0
+    out = capsys.readouterr().out
+    assert "notes:warning:.md" in out and "⚠" not in out  # its summary row
