@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -57,6 +59,18 @@ def test_console_script_runs_check_and_exits_0(run_cli):
     doc = json.loads(out.stdout)
     assert doc["passed"] is True
     assert doc["network"]["sizes"] == [2, 3, 2]
+
+
+def test_the_process_entry_exits_with_mains_code_after_freezing_what_the_run_built():
+    """derive.cli.run (the script, ``python -m derive``) spares the interpreter's collections at exit by freezing
+    the run's objects first; the output stays whole and the exit code is main's."""
+    probe = ("import atexit, gc, sys; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000)); "
+             "from derive.cli import run; sys.argv[0] = 'derive'; run()")
+    for args, code in ((["check", "--json", "--sizes", "2,2", "--draws", "4"], 0), (["check", "--sizes", "1"], 2)):
+        out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=300)
+        *printed, last = out.stdout.splitlines()
+        assert (out.returncode, last) == (code, "frozen True"), out.stderr
+        assert json.loads("\n".join(printed))["passed"] if code == 0 else out.stderr.startswith("derive: error:")
 
 
 @pytest.fixture(scope="module")
