@@ -18,6 +18,9 @@ A difference is only called ``refuted`` when a witness confirms it: both sides
 at a random rational point, exactly for generic f (f a random cubic) unless exp, log or
 tanh is called, to 60 digits otherwise (and the difference must be the same at 120 digits,
 not rounding). Otherwise ``undecided``, never passed.
+
+checks.identity and checks.exponentials are imported where a run needs them (a witness, the modulo-p
+method, an undecided difference): a default check, which needs neither, starts without compiling them.
 """
 
 from __future__ import annotations
@@ -164,7 +167,7 @@ def decide(eng: Engine, act: Activation, canon: Canonical, auto, hand, seed: int
         return Verdict(Status.PROVED)
     verdict = _against(eng, act, auto, hand, seed, Failure(where, _short(str(diff)), entry=entry))
     if verdict.status is Status.UNDECIDED:  # decided once more with concrete functions written out
-        from checks.exponentials import exactly_zero  # (as checks.identity below: loaded only when needed)
+        from checks.exponentials import exactly_zero
 
         if exactly_zero(eng, act, diff):
             return Verdict(Status.PROVED)

@@ -15,7 +15,7 @@ from derive.commands import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from derive.config import file_model
 from derive.errors import DeriveError, ReadError, SpecError, one_line
 from derive.options import networks, refuse_if_too_large, settings_of, spec_of
-from derive.render import console as rich_console
+from derive.render import rich_console
 
 if TYPE_CHECKING:
     from checks.results import FileSummary

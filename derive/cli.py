@@ -173,9 +173,9 @@ def _check(args) -> int:
             doc.pop("timings", None)
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        from derive.render import console
+        from derive.render import rich_console
         from derive.render.terminal import render
-        render(report, console(), timings=args.timings)
+        render(report, rich_console(), timings=args.timings)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 

@@ -65,7 +65,7 @@ class Listened:
 
 def bench(args) -> int:
     from derive.bench import LADDER, bench_ladder, markdown_table, plot, render
-    from derive.render import console as rich_console
+    from derive.render import rich_console
 
     if not args.timeout > 0:
         raise SpecError(f"--timeout must be positive, got {args.timeout}")

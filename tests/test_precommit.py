@@ -87,7 +87,7 @@ def test_the_hook_takes_markdown_latex_and_notebooks_by_identifys_tags(hook):
 def test_the_entry_is_the_console_script_the_package_declares(hook):
     program, *rest = shlex.split(hook["entry"])
     (script,) = entry_points(group="console_scripts", name=program)  # as installed from pyproject.toml
-    assert (program, script.value, rest) == ("derive", "derive.cli:main", ["check", "--allow-empty"])
+    assert (program, script.value, rest) == ("derive", "derive.cli:run", ["check", "--allow-empty"])
 
 
 # ---------------------------------------------------------------- the hook on a repository's staged files

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["FORMATS", "console"]
+__all__ = ["FORMATS", "rich_console"]
 
 FORMATS = ("text", "json", "concise", "github", "sarif")  # what ``derive check --format`` prints
 
 
-def console(**options) -> Console:
+def rich_console(**options) -> Console:
     """The rich Console derive prints to: ``:name:`` in an equation or a path stays text, not an emoji
     (rich's default would replace it, and load its table of codes on every run)."""
     from rich.console import Console

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from derive.render import console as rich_console
+from derive.render import rich_console
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -15,7 +15,7 @@ from checks.report import PHASES
 from checks.results import FileReport, FileSummary, Report, Status
 from derive.errors import one_line
 from derive.reader.origins import short
-from derive.render import console
+from derive.render import rich_console
 from derive.render.document import CLAIM, STEP, lam_text, model_text, witness_text, worst_text
 
 __all__ = ["render", "render_file", "render_summary", "file_summary", "failures", "plain", "as_text", "MAX_ROWS"]
@@ -149,7 +149,7 @@ def _failure(r, report: Report, console: Console) -> None:
 def as_text(report: Report, width: int = 100) -> str:
     """The report as plain text (no colour), e.g. for an assertion message in a pytest suite."""
     buffer = io.StringIO()
-    render(report, console(file=buffer, width=width, color_system=None))
+    render(report, rich_console(file=buffer, width=width, color_system=None))
     return buffer.getvalue()
 
 
